@@ -1,0 +1,8 @@
+"""`python -m flowctl`."""
+
+from __future__ import annotations
+
+from flowctl.cli import main
+
+if __name__ == "__main__":
+    main()
