@@ -1,0 +1,362 @@
+"""The condition language of DESIGN §3: its schema, its checks and its evaluation (never eval'd).
+
+A condition is a leaf `{attribute: PATH, OPERATOR: VALUE}`, an event condition
+`{event: NAME, where: {...}, within: DURATION}`, or a combinator `{all: [...]}`, `{any: [...]}`,
+`{not: COND}`. Malformed conditions are reported by `check_condition` in plain words; the schema
+only serves editors (completion and hover docs), so it forbids nothing it would explain badly.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from typing import Any
+
+from flowctl.contacts import Contact, ContactError, get_attribute, split_path
+from flowctl.diagnostics import Finding, Path
+from flowctl.durations import check_duration, parse_duration
+from flowctl.words import a_type, show
+
+RULE = "invalid-condition"
+OPERATORS = (
+    "equals", "not_equals", "in", "not_in", "contains", "not_contains",
+    "gt", "gte", "lt", "lte", "exists", "starts_with",
+)  # fmt: skip
+COMBINATORS = ("all", "any", "not")
+EVENT_KEYS = ("event", "where", "within")
+KEYS = ("attribute", *OPERATORS, *COMBINATORS, *EVENT_KEYS)
+# Deeper nesting is reported (and evaluates false) instead of exhausting the Python stack.
+MAX_DEPTH = 100
+
+_SHAPES = (
+    "{attribute: PATH, OPERATOR: VALUE}, {event: NAME}, {all: [...]}, {any: [...]} or {not: COND}"
+)
+_REF = "#/definitions/condition"
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_json(value: Any) -> bool:
+    return value is None or isinstance(value, str | bool | list | Mapping) or _is_number(value)
+
+
+def _is_values(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(map(_is_json, value))
+
+
+def _is_scalar(value: Any) -> bool:
+    return isinstance(value, str | bool) or _is_number(value)
+
+
+def _is_ordered(value: Any) -> bool:
+    return isinstance(value, str) or _is_number(value)
+
+
+_VALUES = (_is_values, "a non-empty list of values")
+_SCALAR = (
+    _is_scalar,
+    "one string, number or boolean (to test several, combine leaves with any/all)",
+)
+_ORDERED = (_is_ordered, "a number or a string (strings compare alphabetically)")
+# What each operator's operand must be, with the words that say so.
+OPERANDS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "contains": _SCALAR,
+    "equals": (_is_json, "a JSON value (quote dates)"),
+    "exists": (lambda value: isinstance(value, bool), "true or false"),
+    "gt": _ORDERED,
+    "gte": _ORDERED,
+    "in": _VALUES,
+    "lt": _ORDERED,
+    "lte": _ORDERED,
+    "not_contains": _SCALAR,
+    "not_equals": (_is_json, "a JSON value (quote dates)"),
+    "not_in": _VALUES,
+    "starts_with": (lambda value: isinstance(value, str), "a string"),
+}
+
+_DESCRIPTIONS = {
+    "attribute": "Dotted path of the contact attribute to test, e.g. `last_order.category`.",
+    "equals": "True when the attribute equals this value (1 equals 1.0; true does not equal 1).",
+    "not_equals": "True when the attribute does not equal this value, or is missing.",
+    "in": "True when the attribute equals one of these values.",
+    "not_in": "True when the attribute equals none of these values, or is missing.",
+    "contains": "True when the list attribute has this item, or the string attribute this text.",
+    "not_contains": "True when `contains` would be false, including when the attribute is missing.",
+    "gt": "True when the attribute is greater than this number (or string, alphabetically).",
+    "gte": "True when the attribute is greater than or equal to this number (or string).",
+    "lt": "True when the attribute is less than this number (or string, alphabetically).",
+    "lte": "True when the attribute is less than or equal to this number (or string).",
+    "exists": "true: the attribute is present (null counts); false: it is missing.",
+    "starts_with": "True when the string attribute starts with this string.",
+    "all": "True when every condition in the list holds.",
+    "any": "True when at least one condition in the list holds.",
+    "not": "True when the condition does not hold.",
+    "event": "Name of an event the contact must have had (before now).",
+    "where": "Event property -> value; every one must be equal (dots reach nested properties).",
+    "within": "Only events in this window before now count, e.g. `30d`.",
+}
+_TYPED: dict[str, dict[str, Any]] = {
+    "all": {"type": "array", "items": {"$ref": _REF}},
+    "any": {"type": "array", "items": {"$ref": _REF}},
+    "not": {"$ref": _REF},
+    "within": {"$ref": "#/definitions/duration"},
+}
+CONDITION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": f"A condition: {_SHAPES}.",
+    "properties": {key: {**_TYPED.get(key, {}), "description": _DESCRIPTIONS[key]} for key in KEYS},
+    "errorMessage": f"expected a condition: {_SHAPES}",
+    "x-flowctl-rule": RULE,
+}
+
+
+def check_condition(value: Any, path: Path) -> Iterator[Finding]:
+    """`invalid-condition` (and `invalid-duration`) findings for a condition at `path`.
+
+    Walks nested conditions with an explicit stack, in document order.
+    """
+    stack: list[tuple[Any, Path, int]] = [(value, tuple(path), 0)]
+    while stack:
+        condition, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            yield Finding(RULE, f"conditions nest more than {MAX_DEPTH} levels deep", where)
+            continue
+        yield from _check_node(condition, where)
+        stack.extend((child, at, depth + 1) for child, at in reversed(_children(condition, where)))
+
+
+def _children(condition: Any, where: Path) -> list[tuple[Any, Path]]:
+    if not isinstance(condition, Mapping):
+        return []
+    children: list[tuple[Any, Path]] = []
+    for key in ("all", "any"):
+        if isinstance(condition.get(key), list):
+            children += [(child, (*where, key, i)) for i, child in enumerate(condition[key])]
+    if "not" in condition and not isinstance(condition["not"], list):
+        children.append((condition["not"], (*where, "not")))
+    return children
+
+
+def _check_node(condition: Any, where: Path) -> Iterator[Finding]:
+    if not isinstance(condition, Mapping):
+        yield Finding(RULE, f"a condition must be a mapping, got {a_type(condition)}", where)
+        return
+    if not condition:
+        yield Finding(RULE, f"the condition is empty; expected {_SHAPES}", where)
+        return
+    combinators = [key for key in condition if key in COMBINATORS]
+    if combinators:
+        yield from _check_combinator(condition, where, combinators)
+    elif "event" in condition:
+        yield from _check_event(condition, where)
+    else:
+        yield from _check_leaf(condition, where)
+
+
+def _unknown(key: Any, where: Path) -> Finding:
+    close = get_close_matches(str(key), KEYS, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else None
+    message = f"unknown key {show(key)} in a condition; expected {_SHAPES}"
+    return Finding(RULE, message, (*where, key), hint=hint, at_key=True)
+
+
+def _check_combinator(
+    condition: Mapping[Any, Any], where: Path, found: list[str]
+) -> Iterator[Finding]:
+    first = found[0]
+    for key in condition:
+        if key == first:
+            continue
+        if key in COMBINATORS:
+            message = f"condition has both {first!r} and {key!r}; use one and nest the other in it"
+        elif key in KEYS:
+            message = f"{key!r} cannot sit beside {first!r}, which takes no other keys"
+        else:
+            yield _unknown(key, where)
+            continue
+        yield Finding(RULE, message, (*where, key), at_key=True)
+    for key in found:
+        operand = condition[key]
+        if key == "not" and isinstance(operand, list):
+            message = "'not' takes one condition, not a list; write {not: {any: [...]}}"
+            yield Finding(RULE, message, (*where, key))
+        elif key != "not" and not (isinstance(operand, list) and operand):
+            got = "an empty list" if operand == [] else a_type(operand)
+            yield Finding(
+                RULE, f"{key!r} needs a non-empty list of conditions, got {got}", (*where, key)
+            )
+
+
+def _check_event(condition: Mapping[Any, Any], where: Path) -> Iterator[Finding]:
+    for key in condition:
+        if key in KEYS and key not in EVENT_KEYS:
+            message = (
+                f"{key!r} is not allowed in an event condition, which takes event, where, within"
+            )
+            yield Finding(RULE, message, (*where, key), at_key=True)
+        elif key not in KEYS:
+            yield _unknown(key, where)
+    name = condition["event"]
+    if not (isinstance(name, str) and name):
+        yield Finding(RULE, f"'event' needs an event name, got {show(name)}", (*where, "event"))
+    properties = condition.get("where", {})
+    if not isinstance(properties, Mapping):
+        message = f"'where' needs a mapping of event property -> value, got {a_type(properties)}"
+        yield Finding(RULE, message, (*where, "where"))
+    else:
+        for key, value in properties.items():
+            at = (*where, "where", key)
+            if not (isinstance(key, str) and key):
+                yield Finding(RULE, f"event property {show(key)} is not a name", at, at_key=True)
+            elif not _is_json(value):
+                yield Finding(
+                    RULE, f"{key!r} needs a JSON value (quote dates), got {a_type(value)}", at
+                )
+    if "within" in condition:
+        yield from check_duration(condition["within"], (*where, "within"))
+
+
+def _check_leaf(condition: Mapping[Any, Any], where: Path) -> Iterator[Finding]:
+    stray = False
+    for key in condition:
+        if key in EVENT_KEYS:
+            message = f"{key!r} belongs to an event condition {{event: NAME, {key}: ...}}"
+            yield Finding(RULE, message, (*where, key), at_key=True)
+        elif key not in KEYS:
+            yield _unknown(key, where)
+        stray = stray or key in EVENT_KEYS or key not in KEYS
+    operators = [key for key in condition if key in OPERATORS]
+    if "attribute" in condition:
+        yield from _check_path(condition["attribute"], (*where, "attribute"))
+    elif not stray and operators:
+        message = f"condition with {operators[0]!r} needs 'attribute', the attribute path to test"
+        yield Finding(RULE, message, where)
+    if not operators and not stray:
+        message = f"condition has no operator; expected one of {', '.join(OPERATORS)}"
+        yield Finding(RULE, message, where)
+    for extra in operators[1:]:
+        message = (
+            f"condition has two operators, {operators[0]!r} and {extra!r}; "
+            "use one per leaf and combine leaves with all/any"
+        )
+        yield Finding(RULE, message, (*where, extra), at_key=True)
+    for key in operators:
+        accepts, expected = OPERANDS[key]
+        if not accepts(condition[key]):
+            got = a_type(condition[key])
+            yield Finding(RULE, f"{key!r} needs {expected}, got {got}", (*where, key))
+
+
+def _check_path(path: Any, where: Path) -> Iterator[Finding]:
+    if not isinstance(path, str):
+        message = f"'attribute' needs a dotted path like 'last_order.total', got {a_type(path)}"
+        yield Finding(RULE, message, where)
+        return
+    try:
+        split_path(path)
+    except ContactError as error:
+        yield Finding(RULE, str(error), where)
+
+
+def evaluate(condition: Mapping[str, Any], contact: Contact, now: datetime) -> bool:
+    """Whether `contact` meets `condition` at `now` (naive `now` is UTC).
+
+    Never raises: a condition `check_condition` rejects evaluates to False as a whole.
+    """
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return _evaluate(condition, contact, now, 0) is True
+
+
+def _evaluate(condition: Any, contact: Contact, now: datetime, depth: int) -> bool | None:
+    """True or False, or None for a malformed condition (which makes the whole one false)."""
+    # The checker is the single definition of "well formed"; it stops at the first problem.
+    if depth > MAX_DEPTH or next(_check_node(condition, ()), None) is not None:
+        return None
+    if "not" in condition:
+        result = _evaluate(condition["not"], contact, now, depth + 1)
+        return None if result is None else not result
+    for key, combine in (("all", all), ("any", any)):
+        if key in condition:
+            # No short-circuit: a malformed child anywhere must make the whole condition false.
+            results = [_evaluate(child, contact, now, depth + 1) for child in condition[key]]
+            return None if None in results else combine(results)
+    if "event" in condition:
+        return _evaluate_event(condition, contact, now)
+    op: str = next(key for key in condition if key in OPERATORS)
+    found, value = get_attribute(contact.attributes, condition["attribute"])
+    if op == "exists":
+        return found is condition[op]
+    # Each not_* is exactly the negation of its twin: true when missing or of another type.
+    positive = op.removeprefix("not_")
+    result = found and _COMPARISONS[positive](value, condition[op])
+    return result != (positive != op)
+
+
+def _evaluate_event(condition: Mapping[str, Any], contact: Contact, now: datetime) -> bool:
+    """Whether the contact had the event, matching `where`, in the window ending `now`."""
+    start = None
+    if "within" in condition:
+        try:
+            start = now - parse_duration(condition["within"])
+        except OverflowError:  # a window reaching back before year 1 has no start
+            start = None
+    where = condition.get("where", {})
+    return any(
+        event.name == condition["event"]
+        and event.at <= now  # in a simulation, later events have not happened yet
+        and (start is None or start <= event.at)
+        and all(_has_property(event.properties, key, value) for key, value in where.items())
+        for event in contact.events
+    )
+
+
+def _has_property(properties: Mapping[str, Any], key: str, value: Any) -> bool:
+    found, actual = get_attribute(properties, key)
+    return found and _same(actual, value)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: 1 equals 1.0, but a boolean only equals a boolean."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if _is_number(a) and _is_number(b):
+        return bool(a == b)
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        return len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    return type(a) is type(b) and bool(a == b)
+
+
+def _contains(value: Any, item: Any) -> bool:
+    if isinstance(value, list):
+        return any(_same(member, item) for member in value)
+    return isinstance(value, str) and isinstance(item, str) and item in value
+
+
+def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
+    """A comparison that is False, not an error, unless both sides are numbers or both strings."""
+
+    def check(value: Any, operand: Any) -> bool:
+        if _is_number(value) and _is_number(operand):
+            return compare(value, operand)
+        return isinstance(value, str) and isinstance(operand, str) and compare(value, operand)
+
+    return check
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "contains": _contains,
+    "equals": _same,
+    "gt": _ordered(operator.gt),
+    "gte": _ordered(operator.ge),
+    "in": lambda value, options: any(_same(value, option) for option in options),
+    "lt": _ordered(operator.lt),
+    "lte": _ordered(operator.le),
+    "starts_with": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
+}

@@ -1,0 +1,200 @@
+"""Contacts and their events: parsing contact JSON, and reading and writing attribute paths.
+
+A contact is shared by every step of a run (and by the traces that record it), so nothing here
+mutates one: attribute writes return new dicts, copied only along the written path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flowctl.words import a_type, show
+
+# Letters, digits, `_` and `-` per segment: what conditions and `{{ attributes.PATH }}` accept.
+_SEGMENT_RE = re.compile("[A-Za-z0-9_-]+")
+
+_CONTACT_KEYS = ("id", "attributes", "events")
+_EVENT_KEYS = ("name", "at", "properties")
+
+
+class ContactError(ValueError):
+    """Contact input (a contact object or a `--set` override) that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something a contact did at a moment; a naive `at` is taken as UTC."""
+
+    name: str
+    at: datetime
+    properties: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Aware times only, so that comparing events with the run's clock can never raise.
+        if self.at.tzinfo is None:
+            object.__setattr__(self, "at", self.at.replace(tzinfo=UTC))
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One person moving through a flow; `events` are in time order."""
+
+    id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+    events: tuple[Event, ...] = ()
+
+
+def parse_contact(obj: Any) -> Contact:
+    """A `Contact` from decoded contact JSON; `ContactError` says what is wrong.
+
+    `id` is required: a non-empty string, or an integer (CRM exports often have numeric ids),
+    which becomes its decimal string. `attributes` (an object) and `events` (a list of
+    `{name, at, properties?}`) are optional; other keys are errors, since a misspelt
+    `attribute` would otherwise silently make every condition false. Event times are ISO 8601
+    (`Z` accepted), naive ones are UTC; events are sorted by time, ties keep their order.
+    """
+    if not isinstance(obj, Mapping):
+        raise ContactError(f"a contact must be a JSON object, got {a_type(obj)}")
+    _reject_unknown_keys(obj, _CONTACT_KEYS, "contact")
+    if "id" not in obj:
+        raise ContactError("contact is missing 'id'")
+    contact_id = obj["id"]
+    if isinstance(contact_id, int) and not isinstance(contact_id, bool):
+        contact_id = str(contact_id)
+    if not isinstance(contact_id, str) or not contact_id:
+        raise ContactError(f"contact 'id' must be a non-empty string, got {show(obj['id'])}")
+    attributes = obj.get("attributes", {})
+    if not isinstance(attributes, Mapping):
+        raise ContactError(f"contact 'attributes' must be an object, got {a_type(attributes)}")
+    events = obj.get("events", [])
+    if not isinstance(events, list):
+        raise ContactError(f"contact 'events' must be a list, got {a_type(events)}")
+    parsed = [_parse_event(event, f"events[{index}]") for index, event in enumerate(events)]
+    return Contact(contact_id, dict(attributes), tuple(sorted(parsed, key=lambda event: event.at)))
+
+
+def _parse_event(obj: Any, where: str) -> Event:
+    if not isinstance(obj, Mapping):
+        raise ContactError(f"{where} must be an object, got {a_type(obj)}")
+    _reject_unknown_keys(obj, _EVENT_KEYS, where)
+    name = obj.get("name")
+    if not isinstance(name, str) or not name:
+        raise ContactError(f"{where}.name must be a non-empty string, got {show(name)}")
+    if "at" not in obj:
+        raise ContactError(f"{where} is missing 'at', the ISO 8601 time of the event")
+    properties = obj.get("properties", {})
+    if not isinstance(properties, Mapping):
+        raise ContactError(f"{where}.properties must be an object, got {a_type(properties)}")
+    return Event(name, _parse_time(obj["at"], f"{where}.at"), dict(properties))
+
+
+def _parse_time(text: Any, where: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        at = None
+    if at is None:
+        raise ContactError(f"{where} is not an ISO 8601 time: {show(text)}")
+    return at if at.tzinfo is None else at.astimezone(UTC)  # Event makes naive times UTC
+
+
+def _reject_unknown_keys(obj: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
+    unknown = [key for key in obj if key not in known]
+    if unknown:
+        raise ContactError(
+            f"{where} has an unknown key {show(unknown[0])}; expected {', '.join(known)}"
+        )
+
+
+def split_path(path: str) -> tuple[str, ...]:
+    """The segments of a dotted attribute path; `ContactError` for an empty or odd segment."""
+    if not isinstance(path, str) or not path:
+        raise ContactError("an attribute path must be a non-empty string like 'last_order.total'")
+    segments = tuple(path.split("."))
+    for segment in segments:
+        if not _SEGMENT_RE.fullmatch(segment):
+            raise ContactError(
+                f"attribute path {show(path)} has a bad segment {show(segment)}; segments are "
+                "letters, digits, '_' and '-', joined by dots"
+            )
+    return segments
+
+
+def get_attribute(attributes: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    """`(found, value)` for a dotted path; a non-mapping on the way means not found.
+
+    A `null` value is found (it is a value, as in JSON); lists are not indexed into.
+    """
+    if not isinstance(path, str) or not path:
+        return False, None
+    current: Any = attributes
+    for segment in path.split("."):
+        if not isinstance(current, Mapping) or segment not in current:
+            return False, None
+        current = current[segment]
+    return True, current
+
+
+def set_attribute(attributes: Mapping[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """A new dict with `path` set to `value`, creating intermediate objects as needed.
+
+    A non-object met on the way is replaced by an object (setting `plan.tier` when `plan` is
+    the text "pro" makes `plan` `{"tier": ...}`), as a later write wins over an earlier one.
+    """
+    *parents, leaf = split_path(path)
+    result = dict(attributes)
+    current = result
+    for segment in parents:
+        child = current.get(segment)
+        current[segment] = dict(child) if isinstance(child, Mapping) else {}
+        current = current[segment]
+    current[leaf] = value
+    return result
+
+
+def unset_attribute(attributes: Mapping[str, Any], path: str) -> dict[str, Any]:
+    """A new dict without `path`; unchanged (but copied) when `path` is absent.
+
+    Objects emptied by the removal stay, as empty objects.
+    """
+    segments = split_path(path)
+    if not get_attribute(attributes, path)[0]:
+        return dict(attributes)
+    *parents, leaf = segments
+    result = dict(attributes)
+    current = result
+    for segment in parents:
+        current[segment] = dict(current[segment])
+        current = current[segment]
+    del current[leaf]
+    return result
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`(path, value)` from a `--set path=value` argument.
+
+    The value is JSON when it parses as JSON (`age=42`, `vip=true`, `tags=["a"]`, `plan="pro"`),
+    otherwise the text itself (`plan=pro`). Only the first `=` separates, so values may hold `=`.
+    """
+    path, sep, raw = text.partition("=")
+    if not sep:
+        raise ContactError(f"--set needs PATH=VALUE, got {show(text)}")
+    path = path.strip()
+    if not path:
+        raise ContactError(f"--set needs a path before '=', got {show(text)}")
+    split_path(path)
+    try:
+        value = json.loads(raw, parse_constant=_reject_constant)
+    except ValueError:
+        value = raw
+    return path, value
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON; `--set x=NaN` keeps the text rather than a float nan.
+    raise ValueError(name)
