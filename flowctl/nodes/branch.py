@@ -1,0 +1,57 @@
+"""`branch`: route the contact by the first case whose condition holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
+
+from flowctl.conditions import check_condition
+from flowctl.diagnostics import Finding
+from flowctl.nodes.base import Exits, NodeSpec, NodeType, object_schema
+
+DEFAULT_EXIT = "default"
+
+
+class Branch(NodeType):
+    """Ordered cases, each an exit; the first that holds wins, else the `default` exit."""
+
+    name = "branch"
+    summary = "Route by the first case whose condition holds; otherwise the 'default' exit."
+    config_schema: ClassVar[dict[str, Any]] = object_schema(
+        {
+            "cases": {
+                "type": "object",
+                "description": "Ordered map of exit name -> condition; the first that holds wins.",
+                "minProperties": 1,
+                "propertyNames": {
+                    "not": {"const": DEFAULT_EXIT},
+                    "errorMessage": "'default' is the exit taken when no case holds; "
+                    "give this case another name",
+                },
+                "additionalProperties": {"$ref": "#/definitions/condition"},
+            }
+        },
+        required=("cases",),
+    )
+    exits = Exits.named()  # the case names plus 'default', from config
+    example: ClassVar[dict[str, Any]] = {
+        "type": "branch",
+        "config": {
+            "cases": {
+                "shoes": {"attribute": "last_order.category", "equals": "shoes"},
+                "bags": {"attribute": "last_order.category", "in": ["bags", "wallets"]},
+            }
+        },
+        "next": {"shoes": "shoes_offer", "bags": "bags_offer", "default": "generic_offer"},
+    }
+
+    def exits_for(self, config: Mapping[str, Any]) -> Exits:
+        cases = config.get("cases")
+        names = tuple(cases) if isinstance(cases, Mapping) else ()
+        return Exits.named(*names, DEFAULT_EXIT)
+
+    def check(self, node: NodeSpec) -> Iterator[Finding]:
+        cases = node.config.get("cases")
+        if isinstance(cases, Mapping):
+            for case, condition in cases.items():
+                yield from check_condition(condition, (*node.config_path, "cases", case))

@@ -1,0 +1,27 @@
+"""`goal`: the contact converted; the flow ends here."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from flowctl.nodes.base import NO_EXIT, NodeType, object_schema
+
+
+class Goal(NodeType):
+    """Mark the contact as converted and end the flow."""
+
+    name = "goal"
+    summary = "Mark the contact as converted; the flow ends here."
+    config_schema: ClassVar[dict[str, Any]] = object_schema(
+        {
+            "name": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Name of the goal reached, as reports will show it.",
+                "examples": ["purchased"],
+            }
+        },
+        required=("name",),
+    )
+    exits = NO_EXIT
+    example: ClassVar[dict[str, Any]] = {"type": "goal", "config": {"name": "purchased"}}

@@ -1,0 +1,52 @@
+"""`send_message`: send one templated message to the contact on a channel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+from flowctl.diagnostics import Finding
+from flowctl.nodes.base import NodeSpec, NodeType, object_schema
+from flowctl.references import TEMPLATE_DESCRIPTION, check_references
+
+CHANNELS = ("email", "sms", "push", "webhook")
+
+
+class SendMessage(NodeType):
+    """Send a message built from a template to the contact."""
+
+    name = "send_message"
+    summary = "Send a templated message to the contact by email, SMS, push or webhook."
+    config_schema: ClassVar[dict[str, Any]] = object_schema(
+        {
+            "channel": {
+                "type": "string",
+                "enum": list(CHANNELS),
+                "description": "Channel the message goes out on.",
+            },
+            "template_id": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Id of the message template in your messaging provider.",
+                "examples": ["welcome_v2"],
+            },
+            "params": {
+                "type": "object",
+                "description": "Template variables: name -> value. " + TEMPLATE_DESCRIPTION,
+                "examples": [{"first_name": "{{ attributes.first_name }}"}],
+            },
+        },
+        required=("channel", "template_id"),
+    )
+    example: ClassVar[dict[str, Any]] = {
+        "type": "send_message",
+        "config": {
+            "channel": "email",
+            "template_id": "welcome_v2",
+            "params": {"first_name": "{{ attributes.first_name }}"},
+        },
+        "next": "wait_2d",
+    }
+
+    def check(self, node: NodeSpec) -> Iterator[Finding]:
+        yield from check_references(node.config.get("params"), (*node.config_path, "params"))

@@ -1,0 +1,76 @@
+"""Turn command-line PATH arguments into the flow files to read.
+
+Files are taken as given; directories are searched recursively for *.yaml and *.yml (skipping
+hidden directories such as .git); arguments holding `*`, `?` or `[` are globs (with `**`);
+`-` is standard input. Problems (a missing path, a glob matching nothing) are collected, not
+raised, so that the files that do exist are still checked.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+FLOW_SUFFIXES = (".yaml", ".yml")
+_GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass
+class Inputs:
+    """The files to read, in order, and the arguments that named nothing readable."""
+
+    files: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def _walk(directory: str) -> Iterator[str]:
+    for root, dirs, names in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith(FLOW_SUFFIXES):
+                yield os.path.join(root, name)
+
+
+def expand(arguments: Sequence[str]) -> Inputs:
+    """Expand PATH arguments, each file once, in the order the arguments name them."""
+    inputs = Inputs()
+    seen: set[str] = set()
+
+    def add(candidate: str) -> None:
+        key = candidate if candidate == STDIN else os.path.realpath(candidate)
+        if key not in seen:
+            seen.add(key)
+            inputs.files.append(candidate)
+
+    for argument in arguments:
+        if argument == STDIN:
+            add(STDIN)
+        elif Path(argument).is_dir():
+            found = list(_walk(argument))
+            if not found:
+                inputs.problems.append(f"{argument}: no *.yaml or *.yml files in this directory")
+            for path in found:
+                add(path)
+        elif Path(argument).exists():
+            add(argument)
+        elif _GLOB_CHARS & set(argument):
+            matches = sorted(glob.glob(argument, recursive=True))
+            files = [m for m in matches if Path(m).is_file() and m.endswith(FLOW_SUFFIXES)]
+            for directory in (m for m in matches if Path(m).is_dir()):
+                files.extend(_walk(directory))
+            if not files:
+                inputs.problems.append(f"{argument}: the pattern matches no flow files")
+            for path in files:
+                add(path)
+        else:
+            inputs.problems.append(f"{argument}: no such file or directory")
+    return inputs
+
+
+def display_name(path: str) -> str:
+    return STDIN_NAME if path == STDIN else path

@@ -1,0 +1,158 @@
+"""Validation: YAML loading, the merged schema and graph semantics, all problems at once.
+
+`Validator.validate_source()` is the library entry point: text in, `FileResult` out. The merged
+schema and its compiled validator are built once per `Validator` (and `get_validator()` keeps one
+per process), so validating many files pays for them once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import zoneinfo
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from jsonschema import Draft7Validator
+
+from flowctl.diagnostics import Diagnostic, FileResult, Finding, json_pointer, sorted_diagnostics
+from flowctl.loader import Document, Limits, load
+from flowctl.nodes.base import NodeSpec
+from flowctl.registry import Registry, default_registry
+from flowctl.rules import default_severity
+from flowctl.schema import build_schema
+from flowctl.validation.graph import check_graph
+from flowctl.validation.schema_errors import Translator, head, node_label
+
+
+class Validator:
+    """Validates flow documents against one registry of node types."""
+
+    def __init__(self, registry: Registry | None = None, limits: Limits | None = None) -> None:
+        self.registry = registry if registry is not None else default_registry()
+        self.limits = limits or Limits()
+        self.schema = build_schema(self.registry)
+        self._schema_validator = Draft7Validator(self.schema)
+
+    def validate_source(self, source: str | bytes, path: str) -> FileResult:
+        """Load and validate one file's content; `path` is only for display."""
+        loaded = load(source, path, self.limits)
+        diagnostics = list(loaded.diagnostics)
+        text = loaded.document.text if loaded.document else _as_text(source)
+        if loaded.document is not None:
+            diagnostics.extend(self.validate_document(loaded.document))
+        return FileResult(path, sorted_diagnostics(diagnostics), text)
+
+    def validate_document(self, document: Document) -> list[Diagnostic]:
+        """Every schema, graph and node-level problem of a loaded document."""
+        return [_locate(document, finding) for finding in self.findings(document)]
+
+    def findings(self, document: Document) -> Iterator[Finding]:
+        data = document.data
+        if data is None:
+            yield Finding(
+                "schema",
+                "the file is empty; a flow needs 'version', 'name', 'start' and 'nodes'",
+                hint="see flows/ for examples, or run 'flowctl nodes'",
+            )
+            return
+        translator = Translator(data, document.plain_scalar, self.registry.names())
+        broken_nodes: set[str] = set()
+        for error in self._schema_validator.iter_errors(data):
+            path = tuple(error.absolute_path)
+            if len(path) >= 2 and path[0] == "nodes":
+                broken_nodes.add(str(path[1]))
+            yield from translator.translate(error)
+        if not isinstance(data, Mapping):
+            return
+        yield from _check_settings(data)
+        yield from check_graph(data, self.registry)
+        yield from self._node_checks(data, broken_nodes)
+
+    def _node_checks(self, data: Mapping[str, Any], skip: set[str]) -> Iterator[Finding]:
+        """Each node type's own checks, on nodes the schema accepted."""
+        nodes = data.get("nodes")
+        if not isinstance(nodes, Mapping):
+            return
+        for node_id, node in nodes.items():
+            if node_id in skip or not isinstance(node, Mapping):
+                continue
+            node_type = self.registry.get(node.get("type"))  # type: ignore[arg-type]
+            if node_type is None:
+                continue
+            spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+            try:
+                yield from (_about_node(data, finding) for finding in list(node_type.check(spec)))
+            except Exception as exc:  # a plugin's bug must not hide the other problems
+                registration = self.registry.registration(node_type.name)
+                origin = registration.distribution if registration else "?"
+                yield Finding(
+                    "plugin-check-failed",
+                    f"{node_label(data, node_id)}: the checks of node type '{node_type.name}' "
+                    f"(from '{origin}') crashed: {type(exc).__name__}: {exc}",
+                    ("nodes", node_id),
+                    at_key=True,
+                )
+
+
+def _about_node(data: Mapping[str, Any], finding: Finding) -> Finding:
+    """Prefix a node check's message with the node and field it is about."""
+    return dataclasses.replace(finding, message=f"{head(data, finding.path)}: {finding.message}")
+
+
+def _check_settings(data: Mapping[str, Any]) -> Iterator[Finding]:
+    settings = data.get("settings")
+    timezone = settings.get("timezone") if isinstance(settings, Mapping) else None
+    if isinstance(timezone, str) and not is_timezone(timezone):
+        yield Finding(
+            "invalid-timezone",
+            f"settings.timezone '{timezone}' is not a known IANA time zone",
+            ("settings", "timezone"),
+            hint="use a name like 'Europe/Berlin', 'America/New_York' or 'UTC'",
+        )
+
+
+@functools.cache
+def is_timezone(name: str) -> bool:
+    """Whether `name` is an IANA zone this machine knows."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _locate(document: Document, finding: Finding) -> Diagnostic:
+    """Put a finding at its line and column."""
+    if finding.at_key and finding.path:
+        span = document.key_span(finding.path)
+    else:
+        span = document.value_span(finding.path)
+    return Diagnostic(
+        rule=finding.rule,
+        severity=finding.severity or default_severity(finding.rule),
+        message=finding.message,
+        path=document.path,
+        line=span.line,
+        column=span.column,
+        end_line=span.end_line,
+        end_column=span.end_column,
+        pointer=json_pointer(finding.path),
+        hint=finding.hint,
+    )
+
+
+def _as_text(source: str | bytes) -> str:
+    return source if isinstance(source, str) else source.decode("utf-8", errors="replace")
+
+
+@functools.cache
+def get_validator() -> Validator:
+    """The process-wide validator for the installed node types."""
+    return Validator()
+
+
+def validate_sources(sources: Iterable[tuple[str, str | bytes]]) -> list[FileResult]:
+    """Validate (display path, content) pairs with the process-wide validator."""
+    validator = get_validator()
+    return [validator.validate_source(content, path) for path, content in sources]

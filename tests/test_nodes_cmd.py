@@ -1,0 +1,48 @@
+"""`flowctl nodes`: the catalogue, one type's details, and each built-in's example."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from flowctl.cli import app
+from flowctl.registry import default_registry
+from flowctl.validation import get_validator
+
+TYPES = default_registry().names()
+
+
+def test_catalogue_lists_every_type_with_exits_and_summary(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["nodes"])
+    assert result.exit_code == 0
+    for name in TYPES:
+        assert name in result.output
+    assert "received, timeout" in result.output
+    assert "none (ends the flow)" in result.output
+
+
+def test_one_type_shows_fields_exits_and_example(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["nodes", "delay"])
+    assert result.exit_code == 0
+    for text in ("duration", "until.time", "until.weekdays", "time_of_day", "example:", "09:30"):
+        assert text in result.output
+    webhook = runner.invoke(app, ["nodes", "webhook"]).output
+    assert "(default: POST)" in webhook
+
+
+def test_unknown_type_is_a_usage_error_with_a_hint(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["nodes", "delya"])
+    assert result.exit_code == 2
+    assert "did you mean 'delay'?" in result.output
+
+
+@pytest.mark.parametrize("name", TYPES)
+def test_each_example_is_a_valid_node(name: str) -> None:
+    example = dict(default_registry().get(name).example)  # type: ignore[union-attr]
+    example.pop("next", None)
+    flow = {"version": 1, "name": "example", "start": "my_node", "nodes": {"my_node": example}}
+    result = get_validator().validate_source(yaml.safe_dump(flow), "example.yaml")
+    rules = {d.rule for d in result.diagnostics}
+    # An example with named exits leaves them unmapped once 'next' is removed; all else is valid.
+    assert rules <= {"missing-exit"}, result.diagnostics

@@ -1,0 +1,51 @@
+"""Every invalid flow in tests/fixtures/invalid gives exactly the (rule, line) pairs it lists in
+its trailing `# expect: RULE LINE` comments; every valid flow gives none."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from flowctl.rules import RULES
+from flowctl.validation import get_validator
+
+from .conftest import FIXTURES, FLOWS
+
+INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
+VALID = sorted(FLOWS.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
+EXPECT = re.compile(r"^# expect: (?P<rule>[a-z-]+) (?P<line>\d+)$", re.MULTILINE)
+
+
+def expected(path: Path) -> list[tuple[str, int]]:
+    text = path.read_text(encoding="utf-8")
+    return sorted((m["rule"], int(m["line"])) for m in EXPECT.finditer(text))
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_flow_reports_exactly_the_expected_rules_and_lines(path: Path) -> None:
+    result = get_validator().validate_source(path.read_bytes(), str(path))
+    found = sorted((d.rule, d.line) for d in result.diagnostics)
+    assert found == expected(path), "\n".join(
+        f"{d.line}:{d.column} {d.rule}: {d.message}" for d in result.diagnostics
+    )
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_flow_has_no_diagnostics(path: Path) -> None:
+    result = get_validator().validate_source(path.read_bytes(), str(path))
+    assert result.diagnostics == ()
+
+
+def test_the_corpus_covers_every_rule_but_plugin_crashes() -> None:
+    covered = {rule for path in INVALID for rule, _ in expected(path)}
+    assert covered == set(RULES) - {"plugin-check-failed"}
+
+
+def test_every_diagnostic_carries_position_pointer_and_known_rule() -> None:
+    for path in INVALID:
+        for diagnostic in get_validator().validate_source(path.read_bytes(), path.name).diagnostics:
+            assert diagnostic.rule in RULES
+            assert diagnostic.line >= 1 and diagnostic.column >= 1
+            assert diagnostic.message and diagnostic.path == path.name
