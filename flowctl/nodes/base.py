@@ -31,17 +31,23 @@ class Exits:
 
     kind: ExitKind
     names: tuple[str, ...] = ()
+    doc: str = ""  # for exits that derive from the config: how, in words
 
     @classmethod
     def named(cls, *names: str) -> Exits:
         return cls(ExitKind.NAMED, names)
+
+    @classmethod
+    def from_config(cls, doc: str) -> Exits:
+        """Named exits that `NodeType.exits_for` derives from the config, described in words."""
+        return cls(ExitKind.NAMED, (), doc)
 
     def describe(self) -> str:
         if self.kind is ExitKind.NONE:
             return "none (ends the flow)"
         if self.kind is ExitKind.SINGLE:
             return "one"
-        return ", ".join(self.names) if self.names else "named, from config"
+        return ", ".join(self.names) if self.names else self.doc
 
 
 NO_EXIT = Exits(ExitKind.NONE)

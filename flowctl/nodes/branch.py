@@ -33,7 +33,7 @@ class Branch(NodeType):
         },
         required=("cases",),
     )
-    exits = Exits.named()  # the case names plus 'default', from config
+    exits = Exits.from_config("each case name, plus default")
     example: ClassVar[dict[str, Any]] = {
         "type": "branch",
         "config": {

@@ -27,7 +27,7 @@ class Split(NodeType):
         },
         required=("variants",),
     )
-    exits = Exits.named()  # the variant names, from config
+    exits = Exits.from_config("each variant name")
     example: ClassVar[dict[str, Any]] = {
         "type": "split",
         "config": {"variants": {"control": 50, "discount": 50}},
