@@ -101,7 +101,7 @@ def load(source: str | bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> Loa
         return LoadResult(None, (problem,))
     if len(data) > limits.max_bytes:
         return LoadResult(None, (_too_large(len(data), path, limits),))
-    c_parser = _PARSER is yaml.CSafeLoader
+    c_parser = _PARSER is not yaml.SafeLoader  # yaml.CSafeLoader exists only with libyaml
     builder = TreeBuilder(path, limits.max_depth, limits.max_nodes)
     try:
         # The pure-Python reader checks characters already while it is being set up.

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -443,20 +442,19 @@ json_like = st.recursive(
     lambda children: (
         st.lists(children, max_size=5) | st.dictionaries(st.text(), children, max_size=5)
     ),
-    max_leaves=30,
+    max_leaves=12,
 )
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)
 @given(value=json_like, flow_style=st.sampled_from([False, True, None]))
 def test_values_equal_safe_load(value: Any, flow_style: bool | None) -> None:
     text = yaml.safe_dump(value, default_flow_style=flow_style, allow_unicode=True)
     doc = loaded(text)
     expected = yaml.safe_load(text)
     assert doc.data == expected
-    assert not (isinstance(expected, float) and math.isnan(expected))
-    for path in paths(doc.data):
-        assert doc.value_span(path).line >= 1
+    lines = text.count("\n") + 1
+    assert all(1 <= doc.value_span(path).line <= lines for path in paths(doc.data))
 
 
 @FUZZ
@@ -471,7 +469,7 @@ def test_any_bytes_load_without_raising(source: bytes) -> None:
     check_result(load(source, "fuzz.yaml"))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)
 @given(st.data())
 def test_a_mutated_flow_loads_without_raising(data: st.DataObject) -> None:
     text = FLOW.decode()
@@ -481,7 +479,21 @@ def test_a_mutated_flow_loads_without_raising(data: st.DataObject) -> None:
             text = text[:index] + text[index + 1 :]
         else:
             text = text[:index] + data.draw(st.sampled_from("{}[]:-,&*!|>'\"#\t \n")) + text[index:]
-    check_result(load(text, "mutated.yaml"))
+    result = load(text, "mutated.yaml")
+    check_result(result)
+    if result.document is not None and not result.diagnostics:
+        try:
+            expected = yaml.load(text, Loader=PARSERS[0])
+        except (yaml.YAMLError, ValueError):
+            return  # e.g. `2026-02-30`, which PyYAML refuses and flowctl reads as text
+        if string_keys(expected):  # else the difference is flowctl's string keys
+            assert result.document.data == expected
+
+
+def string_keys(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and string_keys(item) for key, item in value.items())
+    return all(string_keys(item) for item in value) if isinstance(value, list) else True
 
 
 def check_result(result: LoadResult) -> None:
