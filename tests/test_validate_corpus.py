@@ -49,3 +49,21 @@ def test_every_diagnostic_carries_position_pointer_and_known_rule() -> None:
             assert diagnostic.rule in RULES
             assert diagnostic.line >= 1 and diagnostic.column >= 1
             assert diagnostic.message and diagnostic.path == path.name
+
+
+def test_a_non_string_type_is_one_schema_error_not_also_an_unknown_type() -> None:
+    text = "version: 1\nname: x\nstart: a\nnodes:\n  a: {type: 5}\n"
+    diagnostics = get_validator().validate_source(text, "t.yaml").diagnostics
+    assert [(d.rule, d.line, d.column) for d in diagnostics] == [("schema", 5, 13)]
+    assert diagnostics[0].hint == 'quote it: type: "5"'
+
+
+def test_yaml_1_1_surprises_are_explained_plain_numbers_are_not() -> None:
+    text = (FIXTURES / "invalid" / "yaml11-traps.yaml").read_text()
+    messages = [d.message for d in get_validator().validate_source(text, "t.yaml").diagnostics]
+    assert any("YAML reads the unquoted NO as boolean false" in m for m in messages)
+    plain = text.replace("template_id: NO", "template_id: 123")
+    messages = [d.message for d in get_validator().validate_source(plain, "t.yaml").diagnostics]
+    assert "node 'send' (send_message): config.template_id must be a string, not integer 123" in (
+        messages
+    )

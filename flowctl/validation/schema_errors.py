@@ -91,6 +91,8 @@ class Translator:
         elif keyword == "additionalProperties":
             yield from self._additional(error, path, subject, rule)
         elif keyword == "enum" and len(path) == 3 and path[0] == "nodes" and path[2] == "type":
+            if not isinstance(error.instance, str):
+                return  # the 'type' keyword already reports a non-string type
             hint = did_you_mean(error.instance, self.node_types) or (
                 "run 'flowctl nodes' to list the node types"
             )
@@ -178,9 +180,9 @@ class Translator:
         if raw is None or isinstance(error.instance, str) or not _wants_string(error.schema):
             schema = error.schema if isinstance(error.schema, Mapping) else {}
             return Finding(rule, message, path, hint=schema.get("x-flowctl-hint"))
-        message += (
-            f"; YAML reads the unquoted {raw} as {type_name(error.instance)} {show(error.instance)}"
-        )
+        shown = show(error.instance)
+        if raw != shown:  # say how YAML read it only when that is a surprise
+            message += f"; YAML reads the unquoted {raw} as {type_name(error.instance)} {shown}"
         key = path[-1]
         fix = f'{key}: "{raw}"' if isinstance(key, str) else f'"{raw}"'
         return Finding(rule, message, path, hint=f"quote it: {fix}")
