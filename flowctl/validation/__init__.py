@@ -13,8 +13,6 @@ import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft7Validator
-
 from flowctl.diagnostics import Diagnostic, FileResult, Finding, json_pointer, sorted_diagnostics
 from flowctl.loader import Document, Limits, load
 from flowctl.nodes.base import NodeSpec
@@ -22,6 +20,7 @@ from flowctl.registry import Registry, default_registry
 from flowctl.rules import default_severity
 from flowctl.schema import build_schema
 from flowctl.validation.graph import check_graph
+from flowctl.validation.schema_check import SchemaChecker
 from flowctl.validation.schema_errors import Translator, head, node_label
 
 
@@ -32,7 +31,7 @@ class Validator:
         self.registry = registry if registry is not None else default_registry()
         self.limits = limits or Limits()
         self.schema = build_schema(self.registry)
-        self._schema_validator = Draft7Validator(self.schema)
+        self._schema_validator = SchemaChecker(self.schema)
 
     def validate_source(self, source: str | bytes, path: str) -> FileResult:
         """Load and validate one file's content; `path` is only for display."""

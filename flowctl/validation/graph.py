@@ -13,6 +13,10 @@ from flowctl.validation.schema_errors import node_label
 from flowctl.words import did_you_mean
 
 
+#: Missing node ids that get a "did you mean" hint, per file.
+MAX_HINTED_IDS = 50
+
+
 @dataclass(frozen=True, slots=True)
 class Edge:
     """An exit of `source` leading to `target`, written at `path` in the file."""
@@ -44,11 +48,18 @@ def check_graph(data: Mapping[str, Any], registry: Registry) -> Iterator[Finding
         if exits is not None:
             yield from _check_exits(data, node_id, node, exits, edges)
     successors: dict[str, list[Edge]] = {node_id: [] for node_id in nodes}
+    # A hint compares the id with every node id: once per missing id, however many edges name it
+    # (renaming a node leaves all the edges into it dangling), and for the first
+    # MAX_HINTED_IDS missing ids only, so that validation stays linear in the size of the flow.
+    hints: dict[str, str | None] = {}
     for edge in edges:
         if edge.target in nodes:
             successors[edge.source].append(edge)
         else:
-            hint = did_you_mean(edge.target, nodes)
+            if edge.target not in hints:
+                hinted = len(hints) < MAX_HINTED_IDS
+                hints[edge.target] = did_you_mean(edge.target, nodes) if hinted else None
+            hint = hints[edge.target]
             via = f" exit '{edge.exit}'" if edge.exit else " 'next'"
             yield Finding(
                 "dangling-edge",
@@ -77,15 +88,17 @@ def _check_exits(
     exits: Exits,
     edges: list[Edge],
 ) -> Iterator[Finding]:
-    """Check `next` against the node's exits and collect its edges."""
-    label = node_label(data, node_id)
+    """Check `next` against the node's exits and collect its edges.
+
+    Messages (and the node label in them) are built only for problems: most nodes have none.
+    """
     path: Path = ("nodes", node_id, "next")
     target = node.get("next")
     if exits.kind is ExitKind.NONE:
         if target is not None:
             yield Finding(
                 "unknown-exit",
-                f"{label} ends the flow and has no exits, but has 'next'",
+                f"{node_label(data, node_id)} ends the flow and has no exits, but has 'next'",
                 path,
                 hint="remove 'next'",
                 at_key=True,
@@ -97,16 +110,17 @@ def _check_exits(
         elif isinstance(target, Mapping):
             yield Finding(
                 "unknown-exit",
-                f"{label} has a single exit: 'next' takes a node id, not a mapping of exits",
+                f"{node_label(data, node_id)} has a single exit: 'next' takes a node id, not a "
+                "mapping of exits",
                 path,
                 hint="write 'next: NODE_ID'",
             )
         return
-    yield from _check_named(label, node_id, node, exits, path, edges)
+    yield from _check_named(data, node_id, node, exits, path, edges)
 
 
 def _check_named(
-    label: str,
+    data: Mapping[str, Any],
     node_id: str,
     node: Mapping[str, Any],
     exits: Exits,
@@ -114,12 +128,12 @@ def _check_named(
     edges: list[Edge],
 ) -> Iterator[Finding]:
     target = node.get("next")
-    names = ", ".join(exits.names)
     if not isinstance(target, Mapping):
         where = "has no 'next'" if target is None else "has a node id as 'next'"
         yield Finding(
             "missing-exit",
-            f"{label} {where}; it has named exits and must map each one: {names}",
+            f"{node_label(data, node_id)} {where}; it has named exits and must map each one: "
+            + ", ".join(exits.names),
             path if "next" in node else ("nodes", node_id),
             hint="write 'next:' as a mapping, e.g. "
             + ", ".join(f"{name}: NODE_ID" for name in exits.names[:3]),
@@ -130,7 +144,8 @@ def _check_named(
         if name not in exits.names:
             yield Finding(
                 "unknown-exit",
-                f"{label} has no exit '{name}'; its exits are: {names}",
+                f"{node_label(data, node_id)} has no exit '{name}'; its exits are: "
+                + ", ".join(exits.names),
                 (*path, name),
                 hint=did_you_mean(name, exits.names),
                 at_key=True,
@@ -141,7 +156,7 @@ def _check_named(
         if name not in target:
             yield Finding(
                 "missing-exit",
-                f"{label} does not map its exit '{name}' in 'next'",
+                f"{node_label(data, node_id)} does not map its exit '{name}' in 'next'",
                 path,
                 hint=f"add '{name}: NODE_ID', or '{name}: null' to end the path there",
                 at_key=True,
