@@ -62,8 +62,8 @@ class Diagnostic:
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def sort_key(self) -> tuple[int, int, str, str]:
-        return (self.line, self.column, self.rule, self.message)
+    def sort_key(self) -> tuple[int, int, str, str, str, str]:
+        return (self.line, self.column, self.rule, self.message, self.pointer, self.hint or "")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of DESIGN §6."""

@@ -23,18 +23,44 @@ SETTINGS = settings(
 )
 FLOW_TEXTS = [path.read_text() for path in sorted(FLOWS.glob("*.yaml"))]
 NAMES = st.sampled_from(["a", "b", "c", "start", "default", "received", "timeout", "x-y", "1"])
-SCALARS = st.none() | st.booleans() | st.integers(-200, 200) | st.floats(allow_nan=False) | (
-    st.text(max_size=12)
-) | st.sampled_from(["3d", "PT90M", "12:30", "{{ id }}", "{{ attributes.", "pro", "#a"])
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-200, 200)
+    | st.floats(allow_nan=False)
+    | (st.text(max_size=12))
+    | st.sampled_from(["3d", "PT90M", "12:30", "{{ id }}", "{{ attributes.", "pro", "#a"])
+)
 JSON = st.recursive(
     SCALARS,
     lambda children: st.lists(children, max_size=4) | st.dictionaries(NAMES, children, max_size=4),
     max_leaves=12,
 )
 CONFIG_KEYS = st.sampled_from(
-    ["channel", "template_id", "params", "duration", "until", "event", "where", "timeout",
-     "condition", "cases", "variants", "set", "unset", "url", "method", "headers", "body", "name",
-     "attribute", "equals", "all", "not"]
+    [
+        "channel",
+        "template_id",
+        "params",
+        "duration",
+        "until",
+        "event",
+        "where",
+        "timeout",
+        "condition",
+        "cases",
+        "variants",
+        "set",
+        "unset",
+        "url",
+        "method",
+        "headers",
+        "body",
+        "name",
+        "attribute",
+        "equals",
+        "all",
+        "not",
+    ]
 )
 
 
@@ -56,7 +82,9 @@ def test_mutated_bundled_flows(text: str, data: st.DataObject) -> None:
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(text)))
         cut = data.draw(st.integers(0, 5))
-        insert = data.draw(st.sampled_from(["", ":", " ", "\n", "- ", "{", "]", "&a", "*a", "'", "~"]))
+        insert = data.draw(
+            st.sampled_from(["", ":", " ", "\n", "- ", "{", "]", "&a", "*a", "'", "~"])
+        )
         text = text[:at] + insert + text[at + cut :]
     check(get_validator().validate_source(text, "fuzz.yaml"))
 
@@ -73,7 +101,9 @@ node = st.fixed_dictionaries(
 
 @SETTINGS
 @given(st.dictionaries(NAMES, node | JSON, min_size=1, max_size=6), NAMES | JSON, st.data())
-def test_plausible_flows_with_arbitrary_configs(nodes: Any, start: Any, data: st.DataObject) -> None:
+def test_plausible_flows_with_arbitrary_configs(
+    nodes: Any, start: Any, data: st.DataObject
+) -> None:
     flow = {"version": 1, "name": "fuzz", "start": start, "nodes": nodes}
     if data.draw(st.booleans()):
         flow["settings"] = {"timezone": data.draw(SCALARS)}

@@ -40,7 +40,8 @@ def test_valid_flow_has_no_diagnostics(path: Path) -> None:
 
 def test_the_corpus_covers_every_rule_but_plugin_crashes() -> None:
     covered = {rule for path in INVALID for rule, _ in expected(path)}
-    assert covered == set(RULES) - {"plugin-check-failed"}
+    # invalid-suppression comes after validation, from comments (tests/test_suppressions.py).
+    assert covered == set(RULES) - {"plugin-check-failed", "invalid-suppression"}
 
 
 def test_every_diagnostic_carries_position_pointer_and_known_rule() -> None:
@@ -67,3 +68,18 @@ def test_yaml_1_1_surprises_are_explained_plain_numbers_are_not() -> None:
     assert "node 'send' (send_message): config.template_id must be a string, not integer 123" in (
         messages
     )
+
+
+def test_did_you_mean_hints_stop_after_fifty_missing_ids() -> None:
+    nodes = "".join(
+        f"  step_{i}: {{type: delay, config: {{duration: 1d}}, next: step_{i}x}}\n"
+        for i in range(60)
+    )
+    text = f"version: 1\nname: x\nstart: step_0\nnodes:\n{nodes}"
+    dangling = [
+        d
+        for d in get_validator().validate_source(text, "t.yaml").diagnostics
+        if d.rule == "dangling-edge"
+    ]
+    assert len(dangling) == 60
+    assert sum(1 for d in dangling if d.hint) == 50
