@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowctl.cli import main
+from flowctl.launcher import main
 
 if __name__ == "__main__":
     main()

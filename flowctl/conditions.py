@@ -8,13 +8,14 @@ only serves editors (completion and hover docs), so it forbids nothing it would 
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
 from typing import Any
 
-from flowctl.contacts import Contact, ContactError, get_attribute, split_path
+from flowctl.contacts import Contact, ContactError, Event, get_attribute, split_path
 from flowctl.diagnostics import Finding, Path
 from flowctl.durations import check_duration, parse_duration
 from flowctl.words import a_type, show
@@ -267,51 +268,95 @@ def evaluate(condition: Mapping[str, Any], contact: Contact, now: datetime) -> b
 
     Never raises: a condition `check_condition` rejects evaluates to False as a whole.
     """
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return _evaluate(condition, contact, now, 0) is True
+    return evaluator(condition)(contact, now)
 
 
-def _evaluate(condition: Any, contact: Contact, now: datetime, depth: int) -> bool | None:
-    """True or False, or None for a malformed condition (which makes the whole one false)."""
-    # The checker is the single definition of "well formed"; it stops at the first problem.
-    if depth > MAX_DEPTH or next(_check_node(condition, ()), None) is not None:
-        return None
+Test = Callable[[Contact, datetime], bool]
+
+
+def evaluator(condition: Any) -> Test:
+    """`evaluate` bound to one condition, for testing it many times (a flow node, per contact).
+
+    The condition is checked and compiled into nested functions once, here.
+    """
+    # The checker is the single definition of "well formed"; a problem anywhere makes the whole
+    # condition false, so nothing else needs to look for one.
+    if next(check_condition(condition, ()), None) is not None:
+        return lambda contact, now: False
+    test = _compile(condition)
+
+    def holds(contact: Contact, now: datetime) -> bool:
+        return test(contact, now if now.tzinfo else now.replace(tzinfo=UTC))
+
+    return holds
+
+
+def _compile(condition: Mapping[str, Any]) -> Test:
+    """The test for a well-formed condition (`check_condition` found nothing)."""
     if "not" in condition:
-        result = _evaluate(condition["not"], contact, now, depth + 1)
-        return None if result is None else not result
-    for key, combine in (("all", all), ("any", any)):
-        if key in condition:
-            # No short-circuit: a malformed child anywhere must make the whole condition false.
-            results = [_evaluate(child, contact, now, depth + 1) for child in condition[key]]
-            return None if None in results else combine(results)
+        inner = _compile(condition["not"])
+        return lambda contact, now: not inner(contact, now)
+    if "all" in condition or "any" in condition:
+        # Plain loops rather than all()/any() over a generator: this runs per contact and node.
+        children = [_compile(child) for child in condition.get("all", condition.get("any"))]
+        if "all" in condition:
+
+            def every(contact: Contact, now: datetime) -> bool:
+                for child in children:  # noqa: SIM110
+                    if not child(contact, now):
+                        return False
+                return True
+
+            return every
+
+        def some(contact: Contact, now: datetime) -> bool:
+            for child in children:  # noqa: SIM110
+                if child(contact, now):
+                    return True
+            return False
+
+        return some
     if "event" in condition:
-        return _evaluate_event(condition, contact, now)
+        within = parse_duration(condition["within"]) if "within" in condition else None
+        where = condition.get("where", {})
+        return functools.partial(_had_event, condition["event"], where, within)
     op: str = next(key for key in condition if key in OPERATORS)
-    found, value = get_attribute(contact.attributes, condition["attribute"])
+    path, operand = condition["attribute"], condition[op]
     if op == "exists":
-        return found is condition[op]
+        return lambda contact, now: get_attribute(contact.attributes, path)[0] is operand
     # Each not_* is exactly the negation of its twin: true when missing or of another type.
     positive = op.removeprefix("not_")
-    result = found and _COMPARISONS[positive](value, condition[op])
-    return result != (positive != op)
+    compare, negate = _COMPARISONS[positive], positive != op
+
+    def leaf(contact: Contact, now: datetime) -> bool:
+        found, value = get_attribute(contact.attributes, path)
+        return (found and compare(value, operand)) != negate
+
+    return leaf
 
 
-def _evaluate_event(condition: Mapping[str, Any], contact: Contact, now: datetime) -> bool:
+def _had_event(
+    name: str, where: Mapping[str, Any], within: timedelta | None, contact: Contact, now: datetime
+) -> bool:
     """Whether the contact had the event, matching `where`, in the window ending `now`."""
     start = None
-    if "within" in condition:
+    if within is not None:
         try:
-            start = now - parse_duration(condition["within"])
+            start = now - within
         except OverflowError:  # a window reaching back before year 1 has no start
             start = None
-    where = condition.get("where", {})
     return any(
-        event.name == condition["event"]
-        and event.at <= now  # in a simulation, later events have not happened yet
+        event.at <= now  # in a simulation, later events have not happened yet
         and (start is None or start <= event.at)
-        and all(_has_property(event.properties, key, value) for key, value in where.items())
+        and event_matches(event, name, where)
         for event in contact.events
+    )
+
+
+def event_matches(event: Event, name: str, where: Mapping[str, Any]) -> bool:
+    """Whether `event` is called `name` and has every property of `where` (JSON equality)."""
+    return event.name == name and all(
+        _has_property(event.properties, key, value) for key, value in where.items()
     )
 
 
@@ -322,6 +367,8 @@ def _has_property(properties: Mapping[str, Any], key: str, value: Any) -> bool:
 
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: 1 equals 1.0, but a boolean only equals a boolean."""
+    if type(a) is str or type(b) is str:  # the common case first: no ABC checks below
+        return type(a) is type(b) and bool(a == b)
     if isinstance(a, bool) or isinstance(b, bool):
         return a is b
     if _is_number(a) and _is_number(b):

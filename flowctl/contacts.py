@@ -134,7 +134,8 @@ def get_attribute(attributes: Mapping[str, Any], path: str) -> tuple[bool, Any]:
         return False, None
     current: Any = attributes
     for segment in path.split("."):
-        if not isinstance(current, Mapping) or segment not in current:
+        # `type() is dict` first: it is the usual case, and an ABC isinstance check is slow.
+        if not (type(current) is dict or isinstance(current, Mapping)) or segment not in current:
             return False, None
         current = current[segment]
     return True, current

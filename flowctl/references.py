@@ -8,9 +8,10 @@ There is no escape for a literal `{{`: flows have had no need for one.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from difflib import get_close_matches
 from typing import Any
 
@@ -103,45 +104,81 @@ def render(value: Any, contact: Contact) -> tuple[Any, tuple[str, ...]]:
     attribute renders as "" and is named once in `missing`. A reference `check_references`
     rejects is left as written. The flow's own nesting bounds the recursion.
     """
-    missing: list[str] = []
-    rendered = _render(value, contact, missing)
-    return rendered, tuple(dict.fromkeys(missing))
+    return template(value)(contact)
 
 
-def _render(value: Any, contact: Contact, missing: list[str]) -> Any:
+def template(value: Any) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
+    """`render` for a value rendered many times (a flow node, per contact): parsed once, here."""
+    renderer = _compile(value)
+
+    def render_for(contact: Contact) -> tuple[Any, tuple[str, ...]]:
+        missing: list[str] = []
+        rendered = renderer(contact, missing)
+        return rendered, tuple(dict.fromkeys(missing)) if missing else ()
+
+    return render_for
+
+
+# A compiled value: renders it for a contact, appending the names it could not resolve.
+_Renderer = Callable[[Contact, list[str]], Any]
+
+
+def _compile(value: Any) -> _Renderer:
     if isinstance(value, str):
-        return _render_text(value, contact, missing)
+        return _compile_text(value)
     if isinstance(value, Mapping):
-        return {key: _render(child, contact, missing) for key, child in value.items()}
+        items = [(key, _compile(child)) for key, child in value.items()]
+        return lambda contact, missing: {key: child(contact, missing) for key, child in items}
     if isinstance(value, list):
-        return [_render(child, contact, missing) for child in value]
-    return value
+        children = [_compile(child) for child in value]
+        return lambda contact, missing: [child(contact, missing) for child in children]
+    return lambda contact, missing: value
 
 
-def _render_text(text: str, contact: Contact, missing: list[str]) -> Any:
+def _compile_text(text: str) -> _Renderer:
     if "{{" not in text:
-        return text
+        return lambda contact, missing: text
     matches = list(_REFERENCE_RE.finditer(text))
     if len(matches) == 1 and matches[0].span() == (0, len(text)):
         name = matches[0][1].strip()
         if _problem(name) is None:
-            found, value = _resolve(name, contact)
-            if found:
-                return copy.deepcopy(value)  # the contact is shared: hand out a copy
-            missing.append(name)
-            return ""
-
-    def interpolate(match: re.Match[str]) -> str:
+            return functools.partial(_render_exact, name)
+    # Literal text and reference names, alternating; a rejected reference stays in the text.
+    parts: list[str] = []
+    end = 0
+    for match in matches:
         name = match[1].strip()
-        if _problem(name) is not None:
-            return match[0]
+        if _problem(name) is None:
+            parts += [text[end : match.start()], name]
+            end = match.end()
+    parts.append(text[end:])
+    return functools.partial(_interpolate, parts)
+
+
+def _render_exact(name: str, contact: Contact, missing: list[str]) -> Any:
+    """A string that is exactly one reference: the value itself, with its JSON type."""
+    found, value = _resolve(name, contact)
+    if not found:
+        missing.append(name)
+        return ""
+    if isinstance(value, dict | list):
+        return copy.deepcopy(value)  # the contact is shared: hand out a copy
+    return value
+
+
+def _interpolate(parts: list[str], contact: Contact, missing: list[str]) -> str:
+    pieces = [parts[0]]
+    for index in range(1, len(parts), 2):
+        name = parts[index]
         found, value = _resolve(name, contact)
         if not found:
             missing.append(name)
-            return ""
-        return value if isinstance(value, str) else _as_text(value)
-
-    return _REFERENCE_RE.sub(interpolate, text)
+        elif isinstance(value, str):
+            pieces.append(value)
+        else:
+            pieces.append(_as_text(value))
+        pieces.append(parts[index + 1])
+    return "".join(pieces)
 
 
 def _resolve(name: str, contact: Contact) -> tuple[bool, Any]:

@@ -168,6 +168,17 @@ _RULES = (
         "settings: {timezone: Berlin}",
     ),
     Rule(
+        "invalid-suppression",
+        _W,
+        "A `# flowctl: ignore[...]` comment silences nothing.",
+        "A suppression comment names the rules it silences: `# flowctl: ignore[RULE]`, or "
+        "several ids separated by commas, on the offending line or on the line of the node's "
+        "id. A bare `# flowctl: ignore`, an empty list, an unknown rule id or a misspelt "
+        "directive silences nothing and is reported, so that a typo never hides a problem. "
+        "`flowctl rules` lists the ids.",
+        "orphan: {type: goal, config: {name: x}}   # flowctl: ignore[unreachable-nod]",
+    ),
+    Rule(
         "plugin-check-failed",
         _E,
         "A node type's own check crashed.",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from flowctl import __version__
-from flowctl.cli import nodes_cmd, schema_cmd, validate_cmd
+from flowctl.cli import graph_cmd, nodes_cmd, rules_cmd, run_cmd, schema_cmd, validate_cmd
 
 app = typer.Typer(
     name="flowctl",
@@ -39,6 +39,9 @@ def _root(
 app.command("validate")(validate_cmd.validate)
 app.command("schema")(schema_cmd.schema)
 app.command("nodes")(nodes_cmd.nodes)
+app.command("run")(run_cmd.run)
+app.command("graph")(graph_cmd.graph)
+app.command("rules")(rules_cmd.rules)
 
 
 def main() -> None:

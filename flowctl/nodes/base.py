@@ -2,19 +2,27 @@
 
 A node type is a subclass of `NodeType` registered under the `flowctl.nodes` entry-point group.
 It carries its name, a one-line summary, the JSON Schema fragment of its `config`, its exits, an
-example, and a hook for checks JSON Schema cannot express. Fragments may reference the shared
-definitions of the merged schema: `#/definitions/duration`, `#/definitions/time_of_day` and
+example, a hook for checks JSON Schema cannot express, and its execution logic (`execute`, or
+`prepare` for per-node work done once per flow). Fragments may reference the shared definitions of
+the merged schema: `#/definitions/duration`, `#/definitions/time_of_day` and
 `#/definitions/condition`.
+
+Execution never performs I/O: a node returns an `Outcome` whose `effect` is data (what would be
+sent or called). A dry run records effects; a real run will hand them to effect handlers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import datetime, tzinfo
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
+from flowctl.contacts import Contact
 from flowctl.diagnostics import Finding, Path
+from flowctl.references import template
 
 
 class ExitKind(StrEnum):
@@ -80,6 +88,66 @@ def object_schema(
     return schema
 
 
+# Final statuses of a run (DESIGN §7). A node ends the run early with `filtered`, `converted`
+# or `failed`; a path that runs out of nodes ends `completed`.
+COMPLETED = "completed"
+FILTERED = "filtered"
+CONVERTED = "converted"
+FAILED = "failed"
+STATUSES = (COMPLETED, FILTERED, CONVERTED, FAILED)
+
+
+# RunContext and Outcome are NamedTuples, not dataclasses: one of each is made per node step, and
+# a tuple is built several times faster than a frozen dataclass. Both are immutable all the same.
+class RunContext(NamedTuple):
+    """What a node sees when it runs for one contact."""
+
+    contact: Contact
+    now: datetime  # the simulated clock when the node starts; aware, in UTC
+    timezone: tzinfo  # the flow's `settings.timezone`, else UTC
+    seed: int | None = None  # `--seed`: salts the `split` hash
+
+
+class Outcome(NamedTuple):
+    """What running a node for one contact did; every field is optional.
+
+    `exit` is the exit taken (None for one exit or none). `effect` is what a real run would do,
+    as JSON data keyed by kind (`{"send": {...}}`); nodes never perform it. `at` is when the
+    contact leaves the node (waiting nodes; None: at once). `status` ends the run (`filtered`,
+    `converted`, `failed` with `error`). `contact` is the updated contact, which later nodes
+    see. `warnings` are plain sentences for the trace (a missing `{{ }}` reference).
+    """
+
+    exit: str | None = None
+    effect: Mapping[str, Any] | None = None
+    at: datetime | None = None
+    status: str | None = None
+    contact: Contact | None = None
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+Step = Callable[[RunContext], Outcome]
+"""One prepared node: runs it for one contact."""
+
+
+_MISSING = "{{{{ {} }}}} is missing; rendered as empty text"
+
+
+def renderer(value: Any) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
+    """Fills `value`'s `{{ }}` references for a contact, with a warning per missing attribute.
+
+    The value is parsed once, here; call the result per contact.
+    """
+    fill = template(value)
+
+    def render_for(contact: Contact) -> tuple[Any, tuple[str, ...]]:
+        result, missing = fill(contact)
+        return result, tuple(_MISSING.format(name) for name in missing) if missing else ()
+
+    return render_for
+
+
 class NodeType:
     """Base class of every node type; subclasses set the class attributes and may override hooks.
 
@@ -109,3 +177,25 @@ class NodeType:
         """Whether `config` may be omitted: only when the fragment requires nothing."""
         schema = self.config_schema
         return bool(schema.get("required") or schema.get("minProperties") or schema.get("allOf"))
+
+    def prepare(self, node: NodeSpec) -> Step:
+        """The function that runs `node` for one contact; called once per node per flow run.
+
+        Override it to do per-node work once (parse durations, bind conditions) and return a
+        closure. By default each contact goes through `execute`; a type that defines neither
+        makes every run that reaches it fail, with a message naming the type.
+        """
+        if type(self).execute is NodeType.execute:
+            outcome = Outcome(
+                status=FAILED,
+                error=f"node type '{self.name}' cannot run: it defines no execute() or prepare()",
+            )
+            return lambda ctx: outcome
+        return functools.partial(self.execute, node)
+
+    def execute(self, node: NodeSpec, ctx: RunContext) -> Outcome:
+        """Run `node` for the contact in `ctx`: the exit taken, the effect, when it resumes.
+
+        Must not perform I/O or mutate `ctx`. Override this or `prepare`, not both.
+        """
+        return self.prepare(node)(ctx)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from flowctl.conditions import check_condition
+from flowctl.conditions import check_condition, evaluator
 from flowctl.diagnostics import Finding
-from flowctl.nodes.base import Exits, NodeSpec, NodeType, object_schema
+from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 DEFAULT_EXIT = "default"
 
@@ -55,3 +55,18 @@ class Branch(NodeType):
         if isinstance(cases, Mapping):
             for case, condition in cases.items():
                 yield from check_condition(condition, (*node.config_path, "cases", case))
+
+    def prepare(self, node: NodeSpec) -> Step:
+        cases = [
+            (evaluator(condition), Outcome(exit=case))
+            for case, condition in node.config["cases"].items()
+        ]
+        default = Outcome(exit=DEFAULT_EXIT)
+
+        def route(ctx: RunContext) -> Outcome:
+            for holds, outcome in cases:
+                if holds(ctx.contact, ctx.now):
+                    return outcome
+            return default
+
+        return route

@@ -2,11 +2,55 @@
 
 from __future__ import annotations
 
+import functools
+import zoneinfo
+from collections.abc import Container
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
-from flowctl.nodes.base import NodeType, object_schema
+from flowctl.durations import parse_duration, parse_time_of_day
+from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # in `date.weekday()` order
+TIMEZONE_ATTRIBUTE = "timezone"
+
+
+@functools.lru_cache(maxsize=512)
+def _zone(name: str) -> tzinfo | None:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+def contact_zone(ctx: RunContext) -> tuple[tzinfo, tuple[str, ...]]:
+    """The contact's `timezone` attribute, else the flow's zone; a warning for an unknown one."""
+    name = ctx.contact.attributes.get(TIMEZONE_ATTRIBUTE)
+    if name is None:
+        return ctx.timezone, ()
+    zone = _zone(name) if isinstance(name, str) else None
+    if zone is None:
+        warning = f"contact timezone {name!r} is not an IANA zone; used {ctx.timezone}"
+        return ctx.timezone, (warning,)
+    return zone, ()
+
+
+def next_moment(now: datetime, at: time, weekdays: Container[int], zone: tzinfo) -> datetime:
+    """The first wall-clock `at` in `zone` strictly after `now`, on one of `weekdays` (0 = mon).
+
+    Wall-clock arithmetic, so 09:30 stays 09:30 across a DST change. A time skipped by a
+    spring-forward jump is read with the offset before the jump (02:30 becomes 03:30), and a
+    time that occurs twice in autumn is its first occurrence (fold=0), as `zoneinfo` does.
+    """
+    today = now.astimezone(zone).date()
+    for offset in range(8):  # today may be allowed but past: then the same weekday next week
+        day = today + timedelta(days=offset)
+        if day.weekday() in weekdays:
+            # Compared in UTC: comparing times in two different zones costs two utcoffset calls.
+            moment = datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+            if moment > now:
+                return moment
+    raise ValueError("no allowed weekday")  # the schema demands at least one weekday
 
 
 class Delay(NodeType):
@@ -52,3 +96,18 @@ class Delay(NodeType):
         "config": {"until": {"time": "09:30", "weekdays": ["mon", "tue", "wed", "thu", "fri"]}},
         "next": "send_offer",
     }
+
+    def prepare(self, node: NodeSpec) -> Step:
+        if "duration" in node.config:
+            # Elapsed time: 3d is 72 hours, even across a DST change.
+            length = parse_duration(node.config["duration"])
+            return lambda ctx: Outcome(at=ctx.now + length)
+        until = node.config["until"]
+        at = parse_time_of_day(until["time"])
+        weekdays = frozenset(WEEKDAYS.index(day) for day in until.get("weekdays", WEEKDAYS))
+
+        def wait(ctx: RunContext) -> Outcome:
+            zone, warnings = contact_zone(ctx)
+            return Outcome(at=next_moment(ctx.now, at, weekdays, zone), warnings=warnings)
+
+        return wait

@@ -5,9 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from flowctl.conditions import check_condition
+from flowctl.conditions import check_condition, evaluator
 from flowctl.diagnostics import Finding
-from flowctl.nodes.base import NodeSpec, NodeType, object_schema
+from flowctl.nodes.base import (
+    FILTERED,
+    NodeSpec,
+    NodeType,
+    Outcome,
+    RunContext,
+    Step,
+    object_schema,
+)
 
 
 class Filter(NodeType):
@@ -33,3 +41,12 @@ class Filter(NodeType):
     def check(self, node: NodeSpec) -> Iterator[Finding]:
         condition_path = (*node.config_path, "condition")
         yield from check_condition(node.config.get("condition"), condition_path)
+
+    def prepare(self, node: NodeSpec) -> Step:
+        holds = evaluator(node.config["condition"])
+        passed, filtered = Outcome(), Outcome(status=FILTERED)
+
+        def sift(ctx: RunContext) -> Outcome:
+            return passed if holds(ctx.contact, ctx.now) else filtered
+
+        return sift

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.nodes.base import NO_EXIT, NodeType, object_schema
+from flowctl.nodes.base import CONVERTED, NO_EXIT, NodeSpec, NodeType, Outcome, Step, object_schema
 
 
 class Goal(NodeType):
@@ -25,3 +25,7 @@ class Goal(NodeType):
     )
     exits = NO_EXIT
     example: ClassVar[dict[str, Any]] = {"type": "goal", "config": {"name": "purchased"}}
+
+    def prepare(self, node: NodeSpec) -> Step:
+        outcome = Outcome(effect={"goal": {"name": node.config["name"]}}, status=CONVERTED)
+        return lambda ctx: outcome

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from flowctl.diagnostics import Finding
-from flowctl.nodes.base import NodeSpec, NodeType, object_schema
+from flowctl.nodes.base import (
+    NodeSpec,
+    NodeType,
+    Outcome,
+    RunContext,
+    Step,
+    object_schema,
+    renderer,
+)
 from flowctl.references import TEMPLATE_DESCRIPTION, check_references
 
 CHANNELS = ("email", "sms", "push", "webhook")
@@ -50,3 +58,16 @@ class SendMessage(NodeType):
 
     def check(self, node: NodeSpec) -> Iterator[Finding]:
         yield from check_references(node.config.get("params"), (*node.config_path, "params"))
+
+    def prepare(self, node: NodeSpec) -> Step:
+        channel, template_id = node.config["channel"], node.config["template_id"]
+        params = renderer(node.config["params"]) if "params" in node.config else None
+
+        def send(ctx: RunContext) -> Outcome:
+            message = {"channel": channel, "template_id": template_id, "to": ctx.contact.id}
+            if params is None:
+                return Outcome(effect={"send": message})
+            message["params"], warnings = params(ctx.contact)
+            return Outcome(effect={"send": message}, warnings=warnings)
+
+        return send

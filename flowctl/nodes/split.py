@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import bisect
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from flowctl.diagnostics import Finding
-from flowctl.nodes.base import Exits, NodeSpec, NodeType, object_schema
+from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
+
+BUCKETS = 10_000  # 0.01 % resolution: a percent is 100 buckets
+
+
+def bucket(node_id: str, contact_id: str, seed: int | None = None) -> int:
+    """The contact's bucket in 0..9999: BLAKE2b of "node_id:contact_id", keyed by the seed.
+
+    Stable across runs, machines and Python versions (unlike `hash()`), and independent per
+    node, so two splits in one flow do not assign the same contacts together.
+    """
+    key = b"" if seed is None else str(seed).encode()
+    digest = hashlib.blake2b(f"{node_id}:{contact_id}".encode(), digest_size=8, key=key).digest()
+    return int.from_bytes(digest, "big") % BUCKETS
 
 
 class Split(NodeType):
@@ -52,3 +67,17 @@ class Split(NodeType):
                 hint="adjust the percentages so that they add up to exactly 100",
                 at_key=True,
             )
+
+    def prepare(self, node: NodeSpec) -> Step:
+        # Variant i takes the buckets from the sum of the earlier shares up to its own end.
+        ends: list[int] = []
+        outcomes: list[Outcome] = []
+        for variant, percent in node.config["variants"].items():
+            if percent:
+                ends.append((ends[-1] if ends else 0) + percent * BUCKETS // 100)
+                outcomes.append(Outcome(exit=variant))
+
+        def assign(ctx: RunContext) -> Outcome:
+            return outcomes[bisect.bisect_right(ends, bucket(node.id, ctx.contact.id, ctx.seed))]
+
+        return assign

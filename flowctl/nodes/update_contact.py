@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.nodes.base import NodeType, object_schema
+from flowctl.contacts import Contact, set_attribute, unset_attribute
+from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 ATTRIBUTE_PATH = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"
 _PATH_MESSAGE = "is not an attribute path: names of letters, digits, '_' or '-', joined by dots"
@@ -48,3 +49,21 @@ class UpdateContact(NodeType):
         "config": {"set": {"lifecycle.stage": "customer"}, "unset": ["cart"]},
         "next": "thank_you",
     }
+
+    def prepare(self, node: NodeSpec) -> Step:
+        sets = dict(node.config.get("set", {}))
+        unsets = list(node.config.get("unset", []))
+        # Unset after set, so `{set: {a.b: 1}, unset: [a]}` leaves no `a`, as written top-down.
+        changes = {key: value for key, value in (("set", sets), ("unset", unsets)) if value}
+        effect = {"update": changes}
+
+        def update(ctx: RunContext) -> Outcome:
+            attributes = ctx.contact.attributes
+            for path, value in sets.items():
+                attributes = set_attribute(attributes, path, value)
+            for path in unsets:
+                attributes = unset_attribute(attributes, path)
+            contact = Contact(ctx.contact.id, attributes, ctx.contact.events)
+            return Outcome(effect=effect, contact=contact)
+
+        return update

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.nodes.base import Exits, NodeType, object_schema
+from flowctl.conditions import event_matches
+from flowctl.durations import parse_duration
+from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 
 class WaitForEvent(NodeType):
@@ -38,3 +40,20 @@ class WaitForEvent(NodeType):
         "config": {"event": "purchased", "where": {"category": "shoes"}, "timeout": "3d"},
         "next": {"received": "thank_you", "timeout": "reminder"},
     }
+
+    def prepare(self, node: NodeSpec) -> Step:
+        name, where = node.config["event"], node.config.get("where", {})
+        timeout = parse_duration(node.config["timeout"])
+
+        def wait(ctx: RunContext) -> Outcome:
+            # Only what happens after the wait starts counts: an event at the start instant or
+            # earlier is history; one at the very deadline still arrives in time.
+            deadline = ctx.now + timeout
+            for event in ctx.contact.events:  # in time order
+                if event.at > deadline:
+                    break
+                if event.at > ctx.now and event_matches(event, name, where):
+                    return Outcome(exit="received", at=event.at)
+            return Outcome(exit="timeout", at=deadline)
+
+        return wait

@@ -6,10 +6,19 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from flowctl.diagnostics import Finding
-from flowctl.nodes.base import NodeSpec, NodeType, object_schema
+from flowctl.nodes.base import (
+    NodeSpec,
+    NodeType,
+    Outcome,
+    RunContext,
+    Step,
+    object_schema,
+    renderer,
+)
 from flowctl.references import TEMPLATE_DESCRIPTION, check_references
 
 METHODS = ("POST", "GET", "PUT", "PATCH", "DELETE")
+_TEMPLATED = ("url", "headers", "body")
 
 
 class Webhook(NodeType):
@@ -61,5 +70,17 @@ class Webhook(NodeType):
     }
 
     def check(self, node: NodeSpec) -> Iterator[Finding]:
-        for field in ("url", "headers", "body"):
+        for field in _TEMPLATED:
             yield from check_references(node.config.get(field), (*node.config_path, field))
+
+    def prepare(self, node: NodeSpec) -> Step:
+        config = node.config
+        request_for = renderer({field: config[field] for field in _TEMPLATED if field in config})
+        method, timeout = config.get("method", "POST"), config.get("timeout", "10s")
+
+        def call(ctx: RunContext) -> Outcome:
+            request, warnings = request_for(ctx.contact)
+            effect = {"webhook": {"method": method, **request, "timeout": timeout}}
+            return Outcome(effect=effect, warnings=warnings)
+
+        return call

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, TextIO
 
-from flowctl.diagnostics import FileResult
+from flowctl.diagnostics import Diagnostic, FileResult
 
 
 class Format(StrEnum):
@@ -18,6 +18,8 @@ class Format(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+    GITHUB = "github"
+    SARIF = "sarif"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,9 +49,30 @@ class Summary:
         )
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary_line(summary: Summary) -> str:
+    """`✓ 5 files valid`, or `✗ 7 errors, 0 warnings in 3 files (3 invalid)`."""
+    problems = plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning")
+    if summary.valid == summary.files:
+        words = f"{plural(summary.files, 'file')} valid"
+        return f"✓ {words} ({problems})" if summary.warnings else f"✓ {words}"
+    invalid = summary.files - summary.valid
+    return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid)"
+
+
 def is_valid(result: FileResult, options: ReportOptions) -> bool:
     """Whether a file passes: no errors, and no warnings either under --strict."""
     return result.valid and not (options.strict and result.warnings)
+
+
+def with_hint(diagnostic: Diagnostic) -> str:
+    """The message and its hint in one line, for formats that have no place for a hint."""
+    if not diagnostic.hint:
+        return diagnostic.message
+    return f"{diagnostic.message} (hint: {diagnostic.hint})"
 
 
 class Reporter:
@@ -67,8 +90,10 @@ class Reporter:
 
 def reporters() -> dict[Format, type[Reporter]]:
     """Formats by name, sorted; imported here so each format stays its own module."""
+    from flowctl.reporters.github import GithubReporter
     from flowctl.reporters.json_format import JsonReporter
+    from flowctl.reporters.sarif import SarifReporter
     from flowctl.reporters.text import TextReporter
 
-    found: list[type[Reporter]] = [JsonReporter, TextReporter]
+    found: list[type[Reporter]] = [GithubReporter, JsonReporter, SarifReporter, TextReporter]
     return {cls.name: cls for cls in sorted(found, key=lambda cls: cls.name)}

@@ -1,39 +1,80 @@
 """`--format text`: actionlint-style `file:line:col: severity: message [rule]`, the source line
-with a caret under the problem, the hint, and a summary. Colour only on a terminal without
-NO_COLOR (rich decides)."""
+with a caret under the problem, the hint, and a summary.
+
+Lines are built as styled spans. Colour goes through rich, imported only when the output gets
+colour (a terminal without NO_COLOR, or FORCE_COLOR): plain output, as in CI, pre-commit and
+pipes, skips rich's start-up cost and is written directly.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
-
-from rich.console import Console
-from rich.text import Text
+from typing import TextIO
 
 from flowctl.diagnostics import Diagnostic, FileResult
-from flowctl.reporters import Format, Reporter, Summary
+from flowctl.reporters import Format, Reporter, Summary, summary_line
+
+Span = tuple[str, str]  # (text, rich style; "" for none)
+Line = list[Span]
 
 _STYLES = {"error": "bold red", "warning": "bold yellow"}
+# The control codes rich strips from text, stripped the same way on the plain path.
+_CONTROL = dict.fromkeys((7, 8, 11, 12, 13))
 
 
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def wants_colour(stream: TextIO) -> bool:
+    """Whether output to `stream` gets colour: NO_COLOR and non-terminals give plain text."""
+    environ = os.environ
+    if environ.get("NO_COLOR") or environ.get("TERM") in ("dumb", "unknown"):
+        return False
+    if environ.get("FORCE_COLOR") or environ.get("TTY_COMPATIBLE") == "1":
+        return True
+    if environ.get("TTY_COMPATIBLE") == "0":
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
-def excerpt(diagnostic: Diagnostic, lines: list[str]) -> Text | None:
+def excerpt(diagnostic: Diagnostic, lines: list[str]) -> list[Line]:
     """The offending source line with a caret run under the span."""
     if not 1 <= diagnostic.line <= len(lines):
-        return None
+        return []
     source = lines[diagnostic.line - 1].expandtabs(1)
     gutter = f"{diagnostic.line:>5} | "
     start = max(diagnostic.column - 1, 0)
     same_line = diagnostic.end_line == diagnostic.line and diagnostic.end_column
     width = (diagnostic.end_column or 0) - diagnostic.column if same_line else 1
     width = max(1, min(width, len(source) - start)) if start < len(source) else 1
-    text = Text(gutter, style="dim")
-    text.append(source)
-    text.append("\n" + " " * (len(gutter) - 2) + "| ", style="dim")
-    text.append(" " * start + "^" + "~" * (width - 1), style=_STYLES[str(diagnostic.severity)])
-    return text
+    caret = " " * start + "^" + "~" * (width - 1)
+    return [
+        [(gutter, "dim"), (source, "")],
+        [(" " * (len(gutter) - 2) + "| ", "dim"), (caret, _STYLES[str(diagnostic.severity)])],
+    ]
+
+
+def diagnostic_lines(diagnostic: Diagnostic, lines: list[str], quiet: bool) -> list[Line]:
+    """Everything shown for one diagnostic."""
+    severity = str(diagnostic.severity)
+    shown: list[Line] = [
+        [
+            (f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: ", "bold"),
+            (f"{severity}: ", _STYLES[severity]),
+            (diagnostic.message, ""),
+            (f" [{diagnostic.rule}]", "cyan"),
+        ]
+    ]
+    if not quiet:
+        shown.extend(excerpt(diagnostic, lines))
+    if diagnostic.hint:
+        shown.append([(f"      hint: {diagnostic.hint}", "green")])
+    return shown
+
+
+def summary_style(summary: Summary) -> str:
+    return "green" if summary.valid == summary.files else "bold red"
 
 
 class TextReporter(Reporter):
@@ -42,34 +83,25 @@ class TextReporter(Reporter):
     name = Format.TEXT
 
     def report(self, results: Sequence[FileResult]) -> None:
-        console = Console(file=self.stream, highlight=False, soft_wrap=True, emoji=False)
+        shown: list[Line] = []
         for result in results:
             lines = result.source.splitlines()
             for diagnostic in result.diagnostics:
-                self._diagnostic(console, diagnostic, lines)
+                shown.extend(diagnostic_lines(diagnostic, lines, self.options.quiet))
         if not self.options.quiet:
-            console.print(self._summary(Summary.of(results, self.options)))
+            summary = Summary.of(results, self.options)
+            shown.append([(summary_line(summary), summary_style(summary))])
+        if wants_colour(self.stream):
+            self._coloured(shown)
+        else:
+            self.stream.writelines(
+                "".join(text for text, _ in line).translate(_CONTROL) + "\n" for line in shown
+            )
 
-    def _diagnostic(self, console: Console, diagnostic: Diagnostic, lines: list[str]) -> None:
-        severity = str(diagnostic.severity)
-        line = Text(f"{diagnostic.path}:{diagnostic.line}:{diagnostic.column}: ", style="bold")
-        line.append(f"{severity}: ", style=_STYLES[severity])
-        line.append(diagnostic.message)
-        line.append(f" [{diagnostic.rule}]", style="cyan")
-        console.print(line)
-        if not self.options.quiet:
-            shown = excerpt(diagnostic, lines)
-            if shown is not None:
-                console.print(shown)
-        if diagnostic.hint:
-            console.print(Text(f"      hint: {diagnostic.hint}", style="green"))
+    def _coloured(self, shown: list[Line]) -> None:
+        from rich.console import Console
+        from rich.text import Text
 
-    def _summary(self, summary: Summary) -> Text:
-        problems = plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning")
-        if summary.valid == summary.files:
-            words = f"{plural(summary.files, 'file')} valid"
-            return Text(f"✓ {words} ({problems})" if summary.warnings else f"✓ {words}", "green")
-        invalid = summary.files - summary.valid
-        return Text(
-            f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid)", "bold red"
-        )
+        console = Console(file=self.stream, highlight=False, soft_wrap=True, emoji=False)
+        for line in shown:
+            console.print(Text.assemble(*line))

@@ -12,7 +12,6 @@ from flowctl.registry import Registry
 from flowctl.validation.schema_errors import node_label
 from flowctl.words import did_you_mean
 
-
 #: Missing node ids that get a "did you mean" hint, per file.
 MAX_HINTED_IDS = 50
 

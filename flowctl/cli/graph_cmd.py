@@ -1,0 +1,80 @@
+"""`flowctl graph FLOW`: draw a valid flow as Mermaid, Graphviz DOT or SVG."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from flowctl.cli._errors import error_handler
+from flowctl.errors import FlowFailed, InputError, UsageError
+from flowctl.graph import GraphFormat
+
+INSTALL_GRAPHVIZ = (
+    "--format svg needs Graphviz's 'dot' command: install Graphviz "
+    "(e.g. apt-get install graphviz, brew install graphviz) or use --format dot"
+)
+
+
+def render_svg(dot_text: str) -> str:
+    """SVG from Graphviz's `dot`; a usage error when it is not installed or fails."""
+    executable = shutil.which("dot")
+    if executable is None:
+        raise UsageError(INSTALL_GRAPHVIZ)
+    done = subprocess.run(
+        [executable, "-Tsvg"], input=dot_text, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise UsageError(f"Graphviz's dot failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def graph(
+    flow: str = typer.Argument(..., metavar="FLOW", help="The flow file, or '-' for stdin."),
+    output_format: GraphFormat = typer.Option(
+        GraphFormat.MERMAID, "--format", "-f", help="mermaid, dot, or svg (needs Graphviz)."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write the graph to FILE, not stdout."
+    ),
+) -> None:
+    """Draw a valid flow as Mermaid, DOT or SVG; an invalid one gets its diagnostics (exit 1).
+
+    Nodes are labelled with their id and type, edges with their exit names.
+    """
+    from flowctl import graph as render
+    from flowctl.loader import load
+    from flowctl.reporters import ReportOptions
+    from flowctl.reporters.text import TextReporter
+    from flowctl.sources import display_name
+    from flowctl.validate_files import read_input
+    from flowctl.validation import get_validator
+
+    with error_handler():
+        validator = get_validator()
+        name = display_name(flow)
+        try:
+            content = read_input(flow, validator.limits.max_bytes)
+        except OSError as exc:
+            raise InputError(f"{flow}: {exc.strerror or exc}") from None
+        result = validator.validate_source(content, name)
+        if result.diagnostics:
+            TextReporter(sys.stderr, ReportOptions()).report([result])
+        if not result.valid:
+            raise FlowFailed(f"{name} is invalid; only a valid flow is drawn")
+        document = load(content, name, validator.limits).document
+        assert document is not None  # it validated
+        drawn = render.flow_graph(document.data, validator.registry)
+        text = render.mermaid(drawn) if output_format is GraphFormat.MERMAID else render.dot(drawn)
+        if output_format is GraphFormat.SVG:
+            text = render_svg(text)
+        if output is None:
+            sys.stdout.write(text)
+            return
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"{output}: {exc.strerror or exc}") from None

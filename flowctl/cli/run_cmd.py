@@ -1,0 +1,169 @@
+"""`flowctl run FLOW --dry-run`: walk one contact or an audience through a flow, simulated.
+
+This module parses options, reads inputs and picks the output; the engine does the work and
+`run_output` renders it. Heavy imports stay inside the command, so other commands do not pay.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import typer
+
+from flowctl.cli._errors import error_handler, fail
+from flowctl.errors import FlowFailed, InputError, UsageError
+from flowctl.sources import STDIN, display_name
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from flowctl.engine import PreparedFlow
+
+MAX_CONTACT_BYTES = 1_000_000  # one contact; an audience streams and has no limit
+MAX_SEED = 10**18  # its decimal text keys BLAKE2b, whose keys hold at most 64 bytes
+
+
+class RunFormat(StrEnum):
+    """Output formats of `flowctl run`."""
+
+    TEXT = "text"
+    JSON = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class DryRun:
+    """What a dry run was asked for, parsed and checked: the flow is valid and prepared."""
+
+    flow: PreparedFlow
+    overrides: list[tuple[str, Any]]
+    start: datetime
+    seed: int | None
+    output_format: RunFormat
+
+
+def run(
+    flow: str = typer.Argument(..., metavar="FLOW", help="The flow file ('-' for stdin)."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Simulate: run the node logic on a simulated clock, no effects."
+    ),
+    contact: str | None = typer.Option(
+        None, "--contact", metavar="FILE", help="One contact as JSON ('-' for stdin)."
+    ),
+    contacts: str | None = typer.Option(
+        None, "--contacts", metavar="FILE.jsonl", help="An audience: one contact per line."
+    ),
+    overrides: list[str] = typer.Option(
+        [], "--set", metavar="PATH=VALUE", help="Override an attribute (JSON value); repeatable."
+    ),
+    now: str | None = typer.Option(
+        None, "--now", metavar="ISO-TIME", help="Simulated start; default: the current time."
+    ),
+    output_format: RunFormat = typer.Option(RunFormat.TEXT, "--format", "-f", help="Output."),
+    seed: int | None = typer.Option(
+        None, "--seed", min=0, max=MAX_SEED, help="Salt for split assignment (0 to 10^18)."
+    ),
+) -> None:
+    """Dry-run a flow for one contact (a step-by-step timeline) or an audience (a tally)."""
+    from flowctl.engine.inputs import parse_now, parse_overrides
+
+    with error_handler():
+        if not dry_run:
+            raise UsageError("real runs are not available yet; use --dry-run")
+        if (contact is None) == (contacts is None):
+            raise UsageError("give exactly one of --contact FILE or --contacts FILE.jsonl")
+        if flow == STDIN and STDIN in (contact, contacts):
+            raise UsageError("the flow and the contacts cannot both come from stdin")
+        start, pairs = parse_now(now), parse_overrides(overrides)  # usage errors before reading
+        options = DryRun(_load(flow), pairs, start, seed, output_format)
+        if contact is not None:
+            _one(options, contact)
+        else:
+            assert contacts is not None
+            _audience(options, contacts)
+
+
+def _read(path: str, max_bytes: int) -> bytes:
+    """A whole input file, or stdin; `InputError` (exit 2) when it cannot be read."""
+    try:
+        if path == STDIN:
+            return sys.stdin.buffer.read(max_bytes + 1)
+        with Path(path).open("rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _load(path: str) -> PreparedFlow:
+    """Validate the flow in full; report its diagnostics on stderr; exit 1 when invalid."""
+    from flowctl.engine import load_flow
+    from flowctl.reporters import ReportOptions
+    from flowctl.reporters.text import TextReporter
+    from flowctl.validation import get_validator
+
+    loaded = load_flow(_read(path, get_validator().limits.max_bytes), display_name(path))
+    if loaded.result.diagnostics:
+        TextReporter(sys.stderr, ReportOptions()).report([loaded.result])
+    if loaded.flow is None:
+        raise FlowFailed(f"{display_name(path)} is invalid; a flow runs only once it validates")
+    return loaded.flow
+
+
+def _one(options: DryRun, path: str) -> None:
+    import json
+
+    from flowctl.cli.run_output import print_timeline
+    from flowctl.engine import walk
+    from flowctl.engine.inputs import read_contact
+    from flowctl.nodes.base import FAILED
+
+    name = display_name(path)
+    content = _read(path, MAX_CONTACT_BYTES)
+    if len(content) > MAX_CONTACT_BYTES:
+        raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
+    contact = read_contact(content, name, options.overrides)
+    result = walk(options.flow, contact, options.start, options.seed)
+    if options.output_format is RunFormat.JSON:
+        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print_timeline(result, options.start)
+    if result.status == FAILED:
+        raise FlowFailed(f"the run failed: {result.error}")
+
+
+def _audience(options: DryRun, path: str) -> None:
+    from flowctl.cli.run_output import audience_progress, print_tally, trace_line
+    from flowctl.engine import Malformed, Tally, dry_run_audience, read_contacts
+    from flowctl.nodes.base import FAILED
+
+    name, tally = display_name(path), Tally()
+    with _open(path) as handle, audience_progress(handle) as progress:
+        contacts = read_contacts(handle, options.overrides)
+        for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
+            tally.add(item)
+            if isinstance(item, Malformed):
+                progress.warn(f"{name}:{item.line}: skipped: {item.message}")
+            elif options.output_format is RunFormat.JSON:
+                sys.stdout.write(trace_line(item))
+            progress.advance(tally)
+    if options.output_format is RunFormat.TEXT:
+        print_tally(options.flow, tally)
+    if tally.malformed:
+        fail(f"{tally.malformed} malformed line(s) in {name} were skipped")
+        raise typer.Exit(2)
+    if tally.statuses[FAILED]:
+        raise FlowFailed(f"{tally.statuses[FAILED]} contact run(s) failed")
+
+
+def _open(path: str) -> AbstractContextManager[IO[bytes]]:
+    """The audience file, or stdin (left open: it is not ours to close)."""
+    if path == STDIN:
+        return nullcontext(sys.stdin.buffer)
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None

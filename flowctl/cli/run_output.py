@@ -1,0 +1,206 @@
+"""Terminal output of `flowctl run --dry-run`: the timeline, the audience progress and tally.
+
+User data (node ids, contact ids, attribute values) only ever goes into `rich.text.Text`, never
+into markup, so a contact named `[bold]` prints as written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import IO
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Column, Table
+from rich.text import Text
+
+from flowctl.engine import PreparedFlow, PreparedNode, Run, Tally, iso
+from flowctl.engine.audience import SPLIT
+from flowctl.engine.describe import describe
+from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
+
+_STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
+_SIMULATED = "simulated: nothing was sent, called or stored"
+_REFRESH_EVERY = 512  # contacts between progress updates; a redraw per contact would dominate
+
+
+def _console(stderr: bool = False) -> Console:
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+
+
+def _status(status: str) -> Text:
+    return Text(status, style="bold red" if status == FAILED else _STATUS_STYLES.get(status, ""))
+
+
+def print_timeline(run: Run, start: datetime) -> None:
+    """One contact's run: per node its time, id, type and exit, then what would happen."""
+    console = _console()
+    console.print(
+        Text(f"Dry run of flow '{run.flow}' for contact '{run.contact}' from {iso(start)} ")
+        + Text(f"({_SIMULATED})", style="dim")
+    )
+    for step in run.steps:
+        line = Text(iso(step.at), style="dim") + Text("  ")
+        line.append(step.node.id, style="bold").append(f" ({step.node.type})", style="cyan")
+        if step.outcome.exit is not None:
+            line.append(" -> ").append(step.outcome.exit, style="magenta")
+        what = describe(step)
+        if what:
+            line.append(f"\n    {what}")
+        for warning in step.outcome.warnings:
+            line.append(f"\n    warning: {warning}", style="yellow")
+        console.print(line)
+    line = Text("status: ") + _status(run.status) + Text(f" at {iso(run.ended_at)}")
+    if run.error:
+        line.append(f"\n{run.error}", style="red")
+    console.print(line)
+
+
+def trace_line(run: Run) -> str:
+    """One audience trace as a JSON line."""
+    return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def print_tally(flow: PreparedFlow, tally: Tally) -> None:
+    """The closing tables of an audience run: per node and exit, per status, per variant."""
+    console = _console()
+    console.print(_node_table(flow, tally))
+    console.print(_status_table(tally))
+    splits = [node for node in flow.nodes if node.type == SPLIT]
+    if splits:
+        console.print(_variant_table(splits, tally))
+    skipped = f", {tally.malformed} malformed line(s) skipped" if tally.malformed else ""
+    console.print(
+        Text(f"{tally.contacts} contacts, {tally.steps} node steps{skipped}; ")
+        + Text(_SIMULATED, style="dim")
+    )
+
+
+def _table(title: str, *headers: str, labels: int = 2) -> Table:
+    """A table whose columns after the first `labels` hold numbers (right-aligned)."""
+    columns = [
+        Column(name, justify="left" if index < labels else "right")
+        for index, name in enumerate(headers)
+    ]
+    return Table(*columns, title=title, title_justify="left")
+
+
+def _node_table(flow: PreparedFlow, tally: Tally) -> Table:
+    table = _table("contacts per node", "node", "type", "contacts", "exits", "ended here")
+    table.columns[3].justify = table.columns[4].justify = "left"
+    for node in flow.nodes:
+        exits = "\n".join(f"{name} {tally.left_by(node.id, name)}" for name in node.exits)
+        ended = "\n".join(
+            f"{status} {tally.ended[node.id, status]}"
+            for status in STATUSES
+            if tally.ended[node.id, status]
+        )
+        reached = str(tally.reached(node.id))
+        table.add_row(Text(node.id), Text(node.type), reached, Text(exits or "-"), ended or "-")
+    return table
+
+
+def _status_table(tally: Tally) -> Table:
+    table = _table("final status", "status", "contacts", "share", labels=1)
+    for status in STATUSES:
+        count = tally.statuses[status]
+        table.add_row(_status(status), str(count), _share(count, tally.contacts))
+    return table
+
+
+def _variant_table(splits: list[PreparedNode], tally: Tally) -> Table:
+    headers = ("split", "variant", "contacts", "share", "converted", "conversion")
+    table = _table("A/B variants", *headers)
+    for node in splits:
+        for name in node.exits:
+            reached = tally.left_by(node.id, name)
+            converted = tally.through(node.id, name, CONVERTED)
+            share = _share(reached, tally.reached(node.id))
+            conversion = _share(converted, reached)
+            table.add_row(
+                Text(node.id), Text(name), str(reached), share, str(converted), conversion
+            )
+    return table
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+class AudienceProgress:
+    """Progress of an audience run on stderr, drawn only when stderr is a terminal."""
+
+    def __init__(self, handle: IO[bytes], progress: Progress | None, console: Console) -> None:
+        self._handle = handle
+        self._progress = progress
+        self._console = console
+        total = _size(handle)
+        self._task = (
+            progress.add_task("dry run", total=total, contacts=0, rate=0.0) if progress else None
+        )
+        self._count = 0
+        self._started = time.monotonic()
+
+    def advance(self, tally: Tally) -> None:
+        """Note one more line handled; redraws every few hundred contacts."""
+        self._count += 1
+        if self._progress is None or self._task is None or self._count % _REFRESH_EVERY:
+            return
+        rate = tally.contacts / max(time.monotonic() - self._started, 1e-9)
+        completed = _position(self._handle)
+        self._progress.update(self._task, completed=completed, contacts=tally.contacts, rate=rate)
+
+    def warn(self, message: str) -> None:
+        """A skipped line: said on stderr, above the bar."""
+        self._console.print(Text(f"flowctl: warning: {message}", style="yellow"))
+
+
+@contextmanager
+def audience_progress(handle: IO[bytes]) -> Iterator[AudienceProgress]:
+    """A progress bar (bytes read, contacts, contacts/s, ETA) while an audience streams."""
+    console = _console(stderr=True)
+    if not console.is_terminal:
+        yield AudienceProgress(handle, None, console)
+        return
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[contacts]:,} contacts, {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+    with progress:
+        yield AudienceProgress(handle, progress, console)
+
+
+def _size(handle: IO[bytes]) -> float | None:
+    """The file's size when it is a regular file (stdin from a pipe has none: no ETA)."""
+    try:
+        info = os.fstat(handle.fileno())
+    except (OSError, ValueError):
+        return None
+    return float(info.st_size) if stat.S_ISREG(info.st_mode) else None
+
+
+def _position(handle: IO[bytes]) -> float | None:
+    try:
+        return float(handle.tell())
+    except (OSError, ValueError):
+        return None

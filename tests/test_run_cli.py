@@ -1,0 +1,228 @@
+"""`flowctl run FLOW --dry-run` through the CLI: golden traces, timeline, audience, exit codes.
+
+Golden files live in tests/fixtures/golden/run/; regenerate with UPDATE_GOLDEN=1, then read them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from flowctl.cli import app
+
+from .conftest import FIXTURES, FLOWS
+
+GOLDEN = FIXTURES / "golden" / "run"
+RUN = FIXTURES / "run"
+NOW = "2026-11-20T10:00:00Z"
+CONTACT = str(FLOWS / "contact.sample.json")
+AUDIENCE = str(FLOWS / "contacts.sample.jsonl")
+BUNDLED = sorted(path.stem for path in FLOWS.glob("*.yaml"))
+
+
+def dry_run(runner: CliRunner, flow: str | Path, *args: str, stdin: str | None = None) -> Result:
+    path = flow if isinstance(flow, Path) else FLOWS / f"{flow}.yaml"
+    return runner.invoke(app, ["run", str(path), "--dry-run", "--now", NOW, *args], input=stdin)
+
+
+def check_golden(name: str, text: str) -> None:
+    golden = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("flow", BUNDLED)
+def test_audience_traces_of_the_bundled_flows_match_golden(runner: CliRunner, flow: str) -> None:
+    result = dry_run(runner, flow, "--contacts", AUDIENCE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 12 and all(json.loads(line)["flow"] == flow for line in lines)
+    check_golden(f"{flow}.jsonl", result.stdout)
+
+
+def test_golden_traces_cover_every_node_type_exit_and_status() -> None:
+    seen: set[tuple[str, str | None]] = set()
+    statuses: set[str] = set()
+    for path in GOLDEN.glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            trace = json.loads(line)
+            statuses.add(trace["status"])
+            seen |= {(step["type"], step["exit"]) for step in trace["steps"]}
+    assert statuses == {"completed", "filtered", "converted"}
+    assert {
+        ("branch", "shoes"), ("branch", "bags"), ("branch", "big_spender"), ("branch", "default"),
+        ("split", "control"), ("split", "discount"),
+        ("wait_for_event", "received"), ("wait_for_event", "timeout"),
+        ("send_message", None), ("delay", None), ("filter", None), ("update_contact", None),
+        ("webhook", None), ("goal", None),
+    } == seen  # fmt: skip
+
+
+def test_one_contact_as_json_is_exactly_the_design_trace(runner: CliRunner) -> None:
+    result = dry_run(runner, "vip-winback", "--contact", CONTACT, "--format", "json")
+    assert result.exit_code == 0, result.output
+    trace = json.loads(result.stdout)
+    assert list(trace) == ["flow", "contact", "status", "steps", "ended_at", "dry_run"]
+    assert all(list(step) == ["node", "type", "at", "exit", "effect"] for step in trace["steps"])
+    check_golden("vip-winback.contact.json", result.stdout)
+
+
+@pytest.mark.parametrize(
+    ("flow", "override"),
+    [("abandoned-cart", "first_name=null"), ("welcome-series", "timezone=Mars/Olympus")],
+)
+def test_text_timeline_shows_time_node_exit_effects_and_warnings(
+    runner: CliRunner, flow: str, override: str
+) -> None:
+    result = dry_run(runner, flow, "--contact", CONTACT, "--set", override)
+    assert result.exit_code == 0, result.output
+    check_golden(f"{flow}.contact.txt", result.stdout)
+
+
+def test_contact_from_stdin_and_typed_overrides(runner: CliRunner) -> None:
+    person = '{"id": "c-9", "attributes": {"last_order": {"category": "shoes"}}}'
+    overrides = ("--set", "last_order.category=hats", "--set", "last_order.total=650")
+    result = dry_run(
+        runner, "post-purchase", "--contact", "-", "--format", "json", *overrides, stdin=person
+    )
+    assert result.exit_code == 0, result.output
+    trace = json.loads(result.stdout)
+    # 650 is a number (JSON-typed), but there is no purchase in the last 30 days: default.
+    assert trace["contact"] == "c-9"
+    assert [(s["node"], s["exit"]) for s in trace["steps"]][2:] == [
+        ("by_category", "default"),
+        ("generic_offer", None),
+    ]
+
+
+def test_audience_text_ends_with_tables_per_node_exit_status_and_variant(
+    runner: CliRunner,
+) -> None:
+    result = dry_run(runner, "ab-test-subject", "--contacts", AUDIENCE)
+    assert result.exit_code == 0, result.output
+    check_golden("ab-test-subject.tally.txt", result.stdout)
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_malformed_audience_lines_are_reported_counted_and_skipped(runner: CliRunner) -> None:
+    audience = str(RUN / "malformed.jsonl")
+    result = dry_run(runner, "abandoned-cart", "--contacts", audience, "--format", "json")
+    assert result.exit_code == 2
+    assert [json.loads(line)["contact"] for line in result.stdout.splitlines()] == ["ok-1", "ok-3"]
+    assert f"{audience}:2: skipped: not JSON: Expecting value" in result.stderr
+    assert f"{audience}:4: skipped: contact is missing 'id'" in result.stderr
+    assert f"{audience}:6: skipped: a contact must be a JSON object, got a list" in result.stderr
+    assert f"flowctl: error: 4 malformed line(s) in {audience} were skipped" in result.stderr
+    text = dry_run(runner, "abandoned-cart", "--contacts", audience)
+    assert "2 contacts, 12 node steps, 4 malformed line(s) skipped" in text.stdout
+
+
+def test_a_dry_run_never_touches_the_network(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_sockets(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a dry run opened a socket")
+
+    monkeypatch.setattr(socket, "socket", no_sockets)
+    monkeypatch.setattr(socket, "create_connection", no_sockets)
+    result = dry_run(runner, "abandoned-cart", "--contacts", AUDIENCE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    webhooks = [
+        step["effect"]
+        for line in result.stdout.splitlines()
+        for step in json.loads(line)["steps"]
+        if step["type"] == "webhook"
+    ]
+    assert webhooks and all(json.loads(line)["dry_run"] for line in result.stdout.splitlines())
+
+
+def test_a_failed_contact_exits_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowctl.nodes.goal import Goal
+
+    def crash(self: Goal, node: object) -> object:
+        return lambda ctx: 1 / 0
+
+    monkeypatch.setattr(Goal, "prepare", crash)
+    person = '{"id": "c-1", "events": [{"name": "purchased", "at": "2026-11-21T00:00:00Z"}]}'
+    result = dry_run(runner, "ab-test-subject", "--contact", "-", stdin=person)
+    assert result.exit_code == 1
+    assert "status: failed" in result.stdout
+    assert (
+        "flowctl: error: the run failed: node 'purchased' (goal): crashed: "
+        "ZeroDivisionError: division by zero"
+    ) in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_flow_with_warnings_runs_and_shows_them_on_stderr(runner: CliRunner) -> None:
+    result = dry_run(runner, RUN / "unreachable.yaml", "--contact", CONTACT, "--format", "json")
+    assert result.exit_code == 0
+    assert "[unreachable-node]" in result.stderr
+    assert json.loads(result.stdout)["status"] == "completed"
+
+
+def test_an_invalid_flow_is_reported_and_never_runs(runner: CliRunner) -> None:
+    flow = FIXTURES / "invalid" / "cycle.yaml"
+    result = dry_run(runner, flow, "--contact", CONTACT, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "[cycle]" in result.stderr
+    assert "is invalid; a flow runs only once it validates" in result.stderr
+
+
+def test_a_real_run_is_not_faked(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["run", str(FLOWS / "welcome-series.yaml"), "--contact", CONTACT])
+    assert result.exit_code == 2
+    assert "real runs are not available yet; use --dry-run" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        ((), None, "give exactly one of --contact FILE or --contacts FILE.jsonl"),
+        (("--contact", CONTACT, "--contacts", AUDIENCE), None, "give exactly one of"),
+        (("--contact", "-"), "{not json", "<stdin>: not a JSON contact: Expecting property name"),
+        (("--contact", "-"), '{"attributes": {}}', "<stdin>: contact is missing 'id'"),
+        (("--contact", "-"), '{"id": "x", "atributes": {}}', "unknown key 'atributes'"),
+        (("--contact", "nope.json"), None, "nope.json: No such file or directory"),
+        (("--contacts", "nope.jsonl"), None, "nope.jsonl: No such file or directory"),
+        (("--contact", CONTACT, "--set", "plan"), None, "--set needs PATH=VALUE, got 'plan'"),
+        (("--contact", CONTACT, "--set", "a..b=1"), None, "has a bad segment ''"),
+        (("--contact", CONTACT, "--now", "tomorrow"), None, "--now 'tomorrow' is not an ISO 8601"),
+    ],
+)
+def test_bad_input_is_exit_2_with_a_message_not_a_traceback(
+    runner: CliRunner, args: tuple[str, ...], stdin: str | None, message: str
+) -> None:
+    result = dry_run(runner, "welcome-series", *args, stdin=stdin)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_flow_file_is_exit_2(runner: CliRunner) -> None:
+    result = dry_run(runner, Path("no-such-flow.yaml"), "--contact", CONTACT)
+    assert result.exit_code == 2
+    assert "no-such-flow.yaml: No such file or directory" in result.stderr
+
+
+def test_no_color_and_markup_in_user_data_print_as_written(runner: CliRunner) -> None:
+    person = '{"id": "[bold]c-1[/bold]", "attributes": {"first_name": "[red]Ana"}}'
+    result = dry_run(runner, "welcome-series", "--contact", "-", stdin=person)
+    assert result.exit_code == 0, result.output
+    assert "contact '[bold]c-1[/bold]'" in result.stdout
+    assert '{"first_name": "[red]Ana"}' in result.stdout
+    assert "\x1b[" not in result.stdout
+
+
+def test_an_audience_from_stdin_streams_like_a_file(runner: CliRunner) -> None:
+    audience = (FLOWS / "contacts.sample.jsonl").read_text(encoding="utf-8")
+    result = dry_run(runner, "vip-winback", "--contacts", "-", "--format", "json", stdin=audience)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (GOLDEN / "vip-winback.jsonl").read_text(encoding="utf-8")
