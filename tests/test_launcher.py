@@ -79,11 +79,18 @@ def test_validate_imports_only_what_validation_needs() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     modules = imported(done.stderr)
     assert "flowctl.validation" in modules
-    heavy = {"typer", "click", "rich", "pydantic", "flowctl.cli", "flowctl.engine"}
+    heavy = {"typer", "click", "rich", "pydantic", "jsonschema", "referencing"}
     assert not {module.split(".")[0] for module in modules} & heavy
     assert not {
         module for module in modules if module.startswith(("flowctl.cli", "flowctl.engine"))
     }
+
+
+def test_jsonschema_is_imported_only_to_explain_schema_errors() -> None:
+    done = run("validate", str(FIXTURES / "invalid" / "schema-config.yaml"))
+    assert done.returncode == 1
+    assert "[schema]" in done.stdout
+    assert "jsonschema" in imported(done.stderr)
 
 
 def test_other_commands_and_help_go_through_typer() -> None:

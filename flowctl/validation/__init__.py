@@ -2,7 +2,9 @@
 
 `Validator.validate_source()` is the library entry point: text in, `FileResult` out. The merged
 schema and its compiled validator are built once per `Validator` (and `get_validator()` keeps one
-per process), so validating many files pays for them once.
+per process), so validating many files pays for them once. A document is first checked by the
+schema's plain-Python predicate (`fast_schema`); `jsonschema` is imported and asked only about a
+document that predicate rejects, to say what is wrong and where.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import dataclasses
 import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics import Diagnostic, FileResult, Finding, json_pointer, sorted_diagnostics
 from flowctl.loader import Document, Limits, load
@@ -19,9 +21,14 @@ from flowctl.nodes.base import NodeSpec
 from flowctl.registry import Registry, default_registry
 from flowctl.rules import default_severity
 from flowctl.schema import build_schema
+from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
-from flowctl.validation.schema_check import SchemaChecker
 from flowctl.validation.schema_errors import Translator, head, node_label
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
+    from flowctl.validation.schema_check import SchemaChecker
 
 
 class Validator:
@@ -31,7 +38,22 @@ class Validator:
         self.registry = registry if registry is not None else default_registry()
         self.limits = limits or Limits()
         self.schema = build_schema(self.registry)
-        self._schema_validator = SchemaChecker(self.schema)
+        self._accepts = compile_schema(self.schema)
+        self._checker: SchemaChecker | None = None
+
+    def schema_errors(self, data: Any) -> Iterator[ValidationError]:
+        """The `jsonschema` errors of a document against the merged schema, in its order."""
+        if self._accepts is not None:
+            try:
+                if self._accepts(data):
+                    return iter(())
+            except Undecided:
+                pass
+        if self._checker is None:
+            from flowctl.validation.schema_check import SchemaChecker
+
+            self._checker = SchemaChecker(self.schema)
+        return self._checker.iter_errors(data)
 
     def validate_source(self, source: str | bytes, path: str) -> FileResult:
         """Load and validate one file's content; `path` is only for display."""
@@ -57,7 +79,7 @@ class Validator:
             return
         translator = Translator(data, document.plain_scalar, self.registry.names())
         broken_nodes: set[str] = set()
-        for error in self._schema_validator.iter_errors(data):
+        for error in self.schema_errors(data):
             path = tuple(error.absolute_path)
             if len(path) >= 2 and path[0] == "nodes":
                 broken_nodes.add(str(path[1]))

@@ -8,12 +8,13 @@ extension shows too) and `x-flowctl-rule` (the rule id, when not `schema`).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
-
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics import Finding, Path
 from flowctl.words import closest, did_you_mean, show, type_name
+
+if TYPE_CHECKING:  # jsonschema is imported only once a document has schema errors
+    from jsonschema.exceptions import ValidationError
 
 _TYPE_WORDS = {
     "string": "a string",
@@ -104,6 +105,8 @@ class Translator:
             )
             yield self._with_trap(rule, f"{subject} {custom}{found}", path, error)
         elif keyword in ("oneOf", "anyOf") and error.context:
+            from jsonschema.exceptions import best_match
+
             best = best_match(error.context)
             yield from self.translate(best)
         else:
