@@ -64,7 +64,7 @@ def test_golden_traces_cover_every_node_type_exit_and_status() -> None:
     } == seen  # fmt: skip
 
 
-def test_one_contact_as_json_is_exactly_the_design_trace(runner: CliRunner) -> None:
+def test_one_contact_as_json_is_the_design_trace_marked_as_a_dry_run(runner: CliRunner) -> None:
     result = dry_run(runner, "vip-winback", "--contact", CONTACT, "--format", "json")
     assert result.exit_code == 0, result.output
     trace = json.loads(result.stdout)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.errors import FlowFailed, InputError, UsageError
+from flowctl.errors import InputError, UsageError
 from flowctl.graph import GraphFormat
 
 INSTALL_GRAPHVIZ = (
@@ -46,28 +46,16 @@ def graph(
     Nodes are labelled with their id and type, edges with their exit names.
     """
     from flowctl import graph as render
-    from flowctl.loader import load
-    from flowctl.reporters import ReportOptions
-    from flowctl.reporters.text import TextReporter
+    from flowctl.cli._flows import project_config, report_verdict
+    from flowctl.flow_file import check_flow, read_flow
     from flowctl.sources import display_name
-    from flowctl.validate_files import read_input
-    from flowctl.validation import get_validator
 
     with error_handler():
-        validator = get_validator()
         name = display_name(flow)
-        try:
-            content = read_input(flow, validator.limits.max_bytes)
-        except OSError as exc:
-            raise InputError(f"{flow}: {exc.strerror or exc}") from None
-        result = validator.validate_source(content, name)
-        if result.diagnostics:
-            TextReporter(sys.stderr, ReportOptions()).report([result])
-        if not result.valid:
-            raise FlowFailed(f"{name} is invalid; only a valid flow is drawn")
-        document = load(content, name, validator.limits).document
-        assert document is not None  # it validated
-        drawn = render.flow_graph(document.data, validator.registry)
+        checked = check_flow(read_flow(flow), name, project_config())
+        report_verdict(checked, name, "only a valid flow is drawn", "drawn")
+        assert checked.data is not None  # report_verdict stops a flow without one
+        drawn = render.flow_graph(checked.data, checked.registry)
         text = render.mermaid(drawn) if output_format is GraphFormat.MERMAID else render.dot(drawn)
         if output_format is GraphFormat.SVG:
             text = render_svg(text)

@@ -87,29 +87,16 @@ def run(
             _audience(options, contacts)
 
 
-def _read(path: str, max_bytes: int) -> bytes:
-    """A whole input file, or stdin; `InputError` (exit 2) when it cannot be read."""
-    try:
-        if path == STDIN:
-            return sys.stdin.buffer.read(max_bytes + 1)
-        with Path(path).open("rb") as handle:
-            return handle.read(max_bytes + 1)
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
-
-
 def _load(path: str) -> PreparedFlow:
-    """Validate the flow in full; report its diagnostics on stderr; exit 1 when invalid."""
+    """Validate the flow in full; report its diagnostics on stderr; exit 1 when it cannot run."""
+    from flowctl.cli._flows import project_config, report_verdict
     from flowctl.engine import load_flow
-    from flowctl.reporters import ReportOptions
-    from flowctl.reporters.text import TextReporter
-    from flowctl.validation import get_validator
+    from flowctl.flow_file import read_flow
 
-    loaded = load_flow(_read(path, get_validator().limits.max_bytes), display_name(path))
-    if loaded.result.diagnostics:
-        TextReporter(sys.stderr, ReportOptions()).report([loaded.result])
-    if loaded.flow is None:
-        raise FlowFailed(f"{display_name(path)} is invalid; a flow runs only once it validates")
+    name = display_name(path)
+    loaded = load_flow(read_flow(path), name, project_config())
+    report_verdict(loaded.checked, name, "a flow runs only once it validates", "run")
+    assert loaded.flow is not None  # report_verdict stops a flow that did not prepare
     return loaded.flow
 
 
@@ -122,7 +109,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.nodes.base import FAILED
 
     name = display_name(path)
-    content = _read(path, MAX_CONTACT_BYTES)
+    content = _read_contact(path)
     if len(content) > MAX_CONTACT_BYTES:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
@@ -133,6 +120,15 @@ def _one(options: DryRun, path: str) -> None:
         print_timeline(result, options.start)
     if result.status == FAILED:
         raise FlowFailed(f"the run failed: {result.error}")
+
+
+def _read_contact(path: str) -> bytes:
+    from flowctl.validate_files import read_input
+
+    try:
+        return read_input(path, MAX_CONTACT_BYTES)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
 
 
 def _audience(options: DryRun, path: str) -> None:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
+from flowctl.config import Config
 from flowctl.diagnostics import FileResult
-from flowctl.loader import load
+from flowctl.flow_file import CheckedFlow, check_flow
 from flowctl.nodes.base import ExitKind, NodeSpec, Step
 from flowctl.registry import Registry
 
@@ -42,23 +43,24 @@ class PreparedFlow:
 
 @dataclass(frozen=True, slots=True)
 class LoadedFlow:
-    """Validation's verdict on a flow file, and the prepared flow when it is valid."""
+    """Validation's verdict on a flow file, and the prepared flow when nothing stops it."""
 
-    result: FileResult
+    checked: CheckedFlow
     flow: PreparedFlow | None
 
+    @property
+    def result(self) -> FileResult:
+        """The diagnostics as `flowctl validate` reports them."""
+        return self.checked.result
 
-def load_flow(source: str | bytes, path: str) -> LoadedFlow:
-    """Validate a flow file in full and, only when it has no errors, prepare it."""
-    from flowctl.validation import get_validator
 
-    validator = get_validator()
-    result = validator.validate_source(source, path)
-    if not result.valid:
-        return LoadedFlow(result, None)
-    document = load(source, path, validator.limits).document
-    assert document is not None  # it validated, so it loaded
-    return LoadedFlow(result, prepare_flow(document.data, validator.registry))
+def load_flow(source: str | bytes, path: str, config: Config | None = None) -> LoadedFlow:
+    """Validate a flow file in full (as `validate` would with `config`) and, only when no
+    error stands in the way, prepare it."""
+    checked = check_flow(source, path, config)
+    if checked.data is None:
+        return LoadedFlow(checked, None)
+    return LoadedFlow(checked, prepare_flow(checked.data, checked.registry))
 
 
 def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:

@@ -57,12 +57,16 @@ class Validator:
 
     def validate_source(self, source: str | bytes, path: str) -> FileResult:
         """Load and validate one file's content; `path` is only for display."""
+        return self.validate_loaded(source, path)[0]
+
+    def validate_loaded(self, source: str | bytes, path: str) -> tuple[FileResult, Document | None]:
+        """The result, and the loaded document (None when the YAML did not load)."""
         loaded = load(source, path, self.limits)
         diagnostics = list(loaded.diagnostics)
         text = loaded.document.text if loaded.document else _as_text(source)
         if loaded.document is not None:
             diagnostics.extend(self.validate_document(loaded.document))
-        return FileResult(path, sorted_diagnostics(diagnostics), text)
+        return FileResult(path, sorted_diagnostics(diagnostics), text), loaded.document
 
     def validate_document(self, document: Document) -> list[Diagnostic]:
         """Every schema, graph and node-level problem of a loaded document."""

@@ -1,0 +1,47 @@
+"""What `run` and `graph` share: a flow file read and checked as `validate` checks it, its
+diagnostics on stderr, and a stop (exit 1) when it cannot be used."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+from flowctl.errors import FlowFailed
+
+if TYPE_CHECKING:
+    from flowctl.config import Config
+    from flowctl.flow_file import CheckedFlow
+
+
+def project_config() -> Config:
+    """The configuration `flowctl validate` would use here; its warnings go to stderr."""
+    from flowctl.config import find_config
+
+    config = find_config()
+    for warning in config.warnings:
+        sys.stderr.write(f"flowctl: warning: {warning}\n")
+    return config
+
+
+def report_verdict(checked: CheckedFlow, name: str, refusal: str, purpose: str) -> None:
+    """Show the flow's diagnostics on stderr; raise `FlowFailed` when it cannot be used.
+
+    `refusal` ends the message for an invalid flow ("only a valid flow is drawn"); `purpose`
+    says what silenced errors keep it from ("drawn").
+    """
+    from flowctl.diagnostics import FileResult
+    from flowctl.reporters import ReportOptions
+    from flowctl.reporters.text import TextReporter
+
+    reporter = TextReporter(sys.stderr, ReportOptions())
+    result = checked.result
+    if result.diagnostics:
+        reporter.report([result])
+    if not result.valid:
+        raise FlowFailed(f"{name} is invalid; {refusal}")
+    if checked.silenced_errors:
+        reporter.report([FileResult(result.path, checked.silenced_errors, result.source)])
+        raise FlowFailed(
+            f"{name} has errors that the configuration or '# flowctl: ignore' comments silence "
+            f"for 'validate'; they still keep the flow from being {purpose}"
+        )

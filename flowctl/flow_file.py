@@ -1,0 +1,65 @@
+"""One flow file for the commands that use a flow whole (`run`, `graph`), checked as `validate`
+checks it.
+
+The project's configuration and inline suppressions apply, so `run` and `graph` show exactly the
+diagnostics `flowctl validate` shows for the file. But a silenced or downgraded **error** still
+keeps the flow from running or being drawn: suppressions quiet the linter, they do not make a
+dangling edge or a split that sums to 90 executable. Such errors are returned apart, so the
+command can say why it stops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flowctl.config import Config
+from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.errors import InputError
+from flowctl.registry import Registry
+from flowctl.suppressions import apply
+from flowctl.validate_files import read_input
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedFlow:
+    """A flow file's verdict: what `validate` reports, what else stops it, and its document."""
+
+    result: FileResult  # as `flowctl validate` reports it
+    silenced_errors: tuple[Diagnostic, ...]  # errors the configuration or comments silenced
+    data: Mapping[str, Any] | None  # the document, only when nothing stops it
+    registry: Registry
+
+    @property
+    def usable(self) -> bool:
+        return self.data is not None
+
+
+def check_flow(source: str | bytes, path: str, config: Config | None = None) -> CheckedFlow:
+    """Validate one flow's content in full, with `config` and the file's suppressions applied."""
+    from flowctl.validation import get_validator
+
+    validator = get_validator()
+    raw, document = validator.validate_loaded(source, path)
+    result = apply(raw, config or Config())
+    shown = {_identity(diagnostic) for diagnostic in result.diagnostics if diagnostic.is_error}
+    silenced = tuple(d for d in raw.diagnostics if d.is_error and _identity(d) not in shown)
+    usable = document is not None and result.valid and not silenced
+    data = document.data if document is not None and usable else None
+    return CheckedFlow(result, silenced, data, validator.registry)
+
+
+def read_flow(path: str) -> bytes:
+    """A flow file's bytes (or stdin for '-'); `InputError` (exit 2) when it cannot be read."""
+    from flowctl.validation import get_validator
+
+    try:
+        return read_input(path, get_validator().limits.max_bytes)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+
+
+def _identity(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+    """A diagnostic whatever severity the configuration gave it."""
+    return (diagnostic.rule, diagnostic.line, diagnostic.column, diagnostic.message)
