@@ -7,6 +7,7 @@ mutates one: attribute writes return new dicts, copied only along the written pa
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,47 @@ class Contact:
     id: str
     attributes: dict[str, Any] = field(default_factory=dict)
     events: tuple[Event, ...] = ()
+
+
+def loads(text: str | bytes) -> Any:
+    """Decode contact JSON, stricter than `json.loads` where laxness would break a run's output.
+
+    `NaN`, `Infinity` and numbers too large for a float (`1e999`) are not JSON and would make the
+    traces invalid JSON; a lone UTF-16 surrogate (`"\\ud800"`) is not text and cannot be printed.
+    Each is a `ContactError`; other bad JSON is a `ValueError`, as from `json.loads`.
+    """
+    value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
+    escaped = b"\\u" in text if isinstance(text, bytes) else "\\u" in text
+    if escaped and _has_surrogate(value):
+        raise ContactError(
+            "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
+        )
+    return value
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ContactError(f"the number {text[:40]} is too large for a JSON number")
+    return number
+
+
+def _has_surrogate(value: Any) -> bool:
+    """Whether any string in a decoded JSON value holds a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def parse_contact(obj: Any) -> Contact:
@@ -100,7 +142,14 @@ def _parse_time(text: Any, where: str) -> datetime:
         at = None
     if at is None:
         raise ContactError(f"{where} is not an ISO 8601 time: {show(text)}")
-    return at if at.tzinfo is None else at.astimezone(UTC)  # Event makes naive times UTC
+    if at.tzinfo is None:
+        return at  # Event makes naive times UTC
+    try:
+        return at.astimezone(UTC)
+    except OverflowError:  # an offset pushed it before year 1 or past 9999
+        raise ContactError(
+            f"{where} is out of the range of years 1 to 9999: {show(text)}"
+        ) from None
 
 
 def _reject_unknown_keys(obj: Mapping[Any, Any], known: tuple[str, ...], where: str) -> None:
@@ -189,13 +238,14 @@ def parse_override(text: str) -> tuple[str, Any]:
     if not path:
         raise ContactError(f"--set needs a path before '=', got {show(text)}")
     split_path(path)
+    if _has_surrogate(raw):  # bytes that were not UTF-8 on the command line
+        raise ContactError(f"--set value of {show(path)} is not valid UTF-8 text")
     try:
-        value = json.loads(raw, parse_constant=_reject_constant)
-    except ValueError:
+        value = loads(raw)
+    except ValueError:  # not JSON (or NaN, 1e999): the text itself
         value = raw
     return path, value
 
 
 def _reject_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; `--set x=NaN` keeps the text rather than a float nan.
-    raise ValueError(name)
+    raise ContactError(f"{name} is not a JSON number")

@@ -242,14 +242,24 @@ def test_audience_streams_skips_malformed_lines_and_tallies() -> None:
         Malformed(4, "contact is missing 'id'"),
         Malformed(5, "events[0] is missing 'at', the ISO 8601 time of the event"),
         Malformed(6, "a contact must be a JSON object, got a list"),
+        Malformed(
+            8,
+            "events[0].at is out of the range of years 1 to 9999: '9999-12-31T23:59:59-05:00'",
+        ),
+        Malformed(
+            9,
+            "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text",
+        ),
+        Malformed(10, "NaN is not a JSON number"),
+        Malformed(11, "the number 1e999 is too large for a JSON number"),
     ]  # line 3 is blank: skipped silently
     tally = Tally()
     for item in items:
         tally.add(item)
-    assert (tally.contacts, tally.malformed) == (2, 4)
-    assert tally.reached("has_cart") == 2 and tally.left_by("wait_1h", "timeout") == 2
-    assert tally.statuses == Counter({"completed": 2})
-    assert tally.ended == Counter({("notify_crm", "completed"): 2})
+    assert (tally.contacts, tally.malformed) == (3, 8)
+    assert tally.reached("has_cart") == 3 and tally.left_by("wait_1h", "timeout") == 3
+    assert tally.statuses == Counter({"completed": 3})
+    assert tally.ended == Counter({("notify_crm", "completed"): 3})
 
 
 def test_audience_lines_may_start_with_a_bom_and_bad_utf8_is_one_malformed_line() -> None:

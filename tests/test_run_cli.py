@@ -114,13 +114,20 @@ def test_malformed_audience_lines_are_reported_counted_and_skipped(runner: CliRu
     audience = str(RUN / "malformed.jsonl")
     result = dry_run(runner, "abandoned-cart", "--contacts", audience, "--format", "json")
     assert result.exit_code == 2
-    assert [json.loads(line)["contact"] for line in result.stdout.splitlines()] == ["ok-1", "ok-3"]
+    contacts = [json.loads(line)["contact"] for line in result.stdout.splitlines()]
+    assert contacts == ["ok-1", "ok-3", "ok-4"]
     assert f"{audience}:2: skipped: not JSON: Expecting value" in result.stderr
     assert f"{audience}:4: skipped: contact is missing 'id'" in result.stderr
     assert f"{audience}:6: skipped: a contact must be a JSON object, got a list" in result.stderr
-    assert f"flowctl: error: 4 malformed line(s) in {audience} were skipped" in result.stderr
+    assert f"{audience}:8: skipped: events[0].at is out of the range of years 1 to 9999" in (
+        result.stderr
+    )
+    assert f"{audience}:9: skipped: the contact holds a lone UTF-16 surrogate" in result.stderr
+    assert f"{audience}:10: skipped: NaN is not a JSON number" in result.stderr
+    assert f"{audience}:11: skipped: the number 1e999 is too large" in result.stderr
+    assert f"flowctl: error: 8 malformed line(s) in {audience} were skipped" in result.stderr
     text = dry_run(runner, "abandoned-cart", "--contacts", audience)
-    assert "2 contacts, 12 node steps, 4 malformed line(s) skipped" in text.stdout
+    assert "3 contacts, 18 node steps, 8 malformed line(s) skipped" in text.stdout
 
 
 def test_a_dry_run_never_touches_the_network(
@@ -195,6 +202,10 @@ def test_a_real_run_is_not_faked(runner: CliRunner) -> None:
         (("--contact", CONTACT, "--set", "plan"), None, "--set needs PATH=VALUE, got 'plan'"),
         (("--contact", CONTACT, "--set", "a..b=1"), None, "has a bad segment ''"),
         (("--contact", CONTACT, "--now", "tomorrow"), None, "--now 'tomorrow' is not an ISO 8601"),
+        (("--contact", CONTACT, "--now", "0001-01-01T00:00+05:00"), None, "range of years 1 to"),
+        (("--contact", "-"), '{"id": "\\udc80"}', "<stdin>: the contact holds a lone UTF-16"),
+        (("--contact", "-"), '{"id": "x", "attributes": {"n": Infinity}}', "Infinity is not a"),
+        (("--contact", CONTACT, "--set", "name=\udcff"), None, "is not valid UTF-8 text"),
     ],
 )
 def test_bad_input_is_exit_2_with_a_message_not_a_traceback(
@@ -226,3 +237,33 @@ def test_an_audience_from_stdin_streams_like_a_file(runner: CliRunner) -> None:
     result = dry_run(runner, "vip-winback", "--contacts", "-", "--format", "json", stdin=audience)
     assert result.exit_code == 0, result.output
     assert result.stdout == (GOLDEN / "vip-winback.jsonl").read_text(encoding="utf-8")
+
+
+def test_audience_traces_stay_on_stdout_while_the_progress_bar_draws_on_a_terminal() -> None:
+    """With stderr a terminal, the bar draws there; stdout (a pipe) must still get every trace."""
+    import pty
+    import select
+    import subprocess
+    import sys
+
+    primary, secondary = pty.openpty()
+    command = [sys.executable, "-m", "flowctl", "run", str(FLOWS / "abandoned-cart.yaml"),
+               "--dry-run", "--now", NOW, "--contacts", AUDIENCE, "--format", "json"]  # fmt: skip
+    env = {**os.environ, "TERM": "xterm", "COLUMNS": "100"}
+    env.pop("NO_COLOR", None)
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=secondary, env=env)
+    os.close(secondary)
+    terminal = b""
+    while child.poll() is None or select.select([primary], [], [], 0)[0]:
+        if select.select([primary], [], [], 0.05)[0]:
+            try:
+                terminal += os.read(primary, 65536)
+            except OSError:  # the terminal closed with the child
+                break
+    assert child.stdout is not None
+    with child.stdout:
+        stdout = child.stdout.read().decode()
+    os.close(primary)
+    assert child.wait() == 0
+    assert [json.loads(line)["flow"] for line in stdout.splitlines()] == ["abandoned-cart"] * 12
+    assert b'"flow"' not in terminal

@@ -149,7 +149,7 @@ def _audience(options: DryRun, path: str) -> None:
     if options.output_format is RunFormat.TEXT:
         print_tally(options.flow, tally)
     if tally.malformed:
-        fail(f"{tally.malformed} malformed line(s) in {name} were skipped")
+        fail(f"{tally.malformed:,} malformed line(s) in {name} were skipped")
         raise typer.Exit(2)
     if tally.statuses[FAILED]:
         raise FlowFailed(f"{tally.statuses[FAILED]} contact run(s) failed")

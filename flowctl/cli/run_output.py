@@ -82,9 +82,9 @@ def print_tally(flow: PreparedFlow, tally: Tally) -> None:
     splits = [node for node in flow.nodes if node.type == SPLIT]
     if splits:
         console.print(_variant_table(splits, tally))
-    skipped = f", {tally.malformed} malformed line(s) skipped" if tally.malformed else ""
+    skipped = f", {tally.malformed:,} malformed line(s) skipped" if tally.malformed else ""
     console.print(
-        Text(f"{tally.contacts} contacts, {tally.steps} node steps{skipped}; ")
+        Text(f"{tally.contacts:,} contacts, {tally.steps:,} node steps{skipped}; ")
         + Text(_SIMULATED, style="dim")
     )
 
@@ -185,6 +185,9 @@ def audience_progress(handle: IO[bytes]) -> Iterator[AudienceProgress]:
         TimeRemainingColumn(),
         console=console,
         transient=True,
+        # Rich would capture stdout into the bar's console (stderr): traces must stay on stdout.
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     with progress:
         yield AudienceProgress(handle, progress, console)

@@ -6,14 +6,13 @@ tally holds counters keyed by node, exit and status only.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flowctl.contacts import Contact, ContactError, parse_contact
+from flowctl.contacts import Contact, ContactError, loads, parse_contact
 from flowctl.engine.flow import PreparedFlow
 from flowctl.engine.inputs import with_overrides
 from flowctl.engine.trace import Run
@@ -44,7 +43,7 @@ def read_contacts(
             text = line.decode() if isinstance(line, bytes) else line
             if number == 1:
                 text = text.removeprefix(_BOM)
-            yield with_overrides(parse_contact(json.loads(text)), overrides)
+            yield with_overrides(parse_contact(loads(text)), overrides)
         except ContactError as exc:
             yield Malformed(number, str(exc))
         except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting

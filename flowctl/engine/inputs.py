@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flowctl.contacts import Contact, ContactError, parse_contact, parse_override, set_attribute
+from flowctl.contacts import (
+    Contact,
+    ContactError,
+    loads,
+    parse_contact,
+    parse_override,
+    set_attribute,
+)
 from flowctl.errors import InputError, UsageError
 from flowctl.words import show
 
@@ -22,7 +28,10 @@ def parse_now(text: str | None) -> datetime:
         raise UsageError(
             f"--now {show(text)} is not an ISO 8601 time, e.g. 2026-11-20T10:00:00Z"
         ) from None
-    return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"--now {show(text)} is out of the range of years 1 to 9999") from None
 
 
 def parse_overrides(texts: Sequence[str]) -> list[tuple[str, Any]]:
@@ -46,7 +55,7 @@ def with_overrides(contact: Contact, overrides: Sequence[tuple[str, Any]]) -> Co
 def read_contact(content: bytes | str, name: str, overrides: Sequence[tuple[str, Any]]) -> Contact:
     """One contact from a JSON document; `InputError` (exit 2) names the file and the problem."""
     try:
-        return with_overrides(parse_contact(json.loads(content)), overrides)
+        return with_overrides(parse_contact(loads(content)), overrides)
     except ContactError as exc:
         raise InputError(f"{name}: {exc}") from None
     except (ValueError, RecursionError) as exc:
