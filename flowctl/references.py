@@ -107,9 +107,13 @@ def render(value: Any, contact: Contact) -> tuple[Any, tuple[str, ...]]:
     return template(value)(contact)
 
 
-def template(value: Any) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
-    """`render` for a value rendered many times (a flow node, per contact): parsed once, here."""
-    renderer = _compile(value)
+def template(value: Any, as_text: bool = False) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
+    """`render` for a value rendered many times (a flow node, per contact): parsed once, here.
+
+    With `as_text`, a string that is exactly one reference renders as text too (a URL or an
+    HTTP header has no other type), instead of keeping the attribute's JSON type.
+    """
+    renderer = _compile(value, as_text)
 
     def render_for(contact: Contact) -> tuple[Any, tuple[str, ...]]:
         missing: list[str] = []
@@ -123,23 +127,23 @@ def template(value: Any) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
 _Renderer = Callable[[Contact, list[str]], Any]
 
 
-def _compile(value: Any) -> _Renderer:
+def _compile(value: Any, as_text: bool) -> _Renderer:
     if isinstance(value, str):
-        return _compile_text(value)
+        return _compile_text(value, as_text)
     if isinstance(value, Mapping):
-        items = [(key, _compile(child)) for key, child in value.items()]
+        items = [(key, _compile(child, as_text)) for key, child in value.items()]
         return lambda contact, missing: {key: child(contact, missing) for key, child in items}
     if isinstance(value, list):
-        children = [_compile(child) for child in value]
+        children = [_compile(child, as_text) for child in value]
         return lambda contact, missing: [child(contact, missing) for child in children]
     return lambda contact, missing: value
 
 
-def _compile_text(text: str) -> _Renderer:
+def _compile_text(text: str, as_text: bool) -> _Renderer:
     if "{{" not in text:
         return lambda contact, missing: text
     matches = list(_REFERENCE_RE.finditer(text))
-    if len(matches) == 1 and matches[0].span() == (0, len(text)):
+    if not as_text and len(matches) == 1 and matches[0].span() == (0, len(text)):
         name = matches[0][1].strip()
         if _problem(name) is None:
             return functools.partial(_render_exact, name)

@@ -20,10 +20,23 @@ SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 NODE_ID = r"^[A-Za-z_][A-Za-z0-9_-]*$"
 EXTENSION_KEY = r"^x-"
 
+#: Any value a run can hand on as JSON (template params, a webhook body, attribute values).
+#: YAML also reads dates, timestamps and binary data, which JSON has no words for: an unquoted
+#: `2026-01-01` would reach the trace or the request as a Python date. Keys must be text.
+JSON_VALUE_SCHEMA: dict[str, Any] = {
+    "description": "Any JSON value: text, a number, true/false, null, a list or a mapping.",
+    "type": ["string", "number", "boolean", "null", "array", "object"],
+    "items": {"$ref": "#/definitions/json_value"},
+    "propertyNames": {"type": "string"},
+    "additionalProperties": {"$ref": "#/definitions/json_value"},
+    "errorMessage": "must be a JSON value: text, a number, true/false, null, a list or a mapping",
+}
+
 #: Definitions every fragment may reference as ``#/definitions/NAME``.
 SHARED_DEFINITIONS: dict[str, dict[str, Any]] = {
     "condition": CONDITION_SCHEMA,
     "duration": DURATION_SCHEMA,
+    "json_value": JSON_VALUE_SCHEMA,
     "time_of_day": TIME_OF_DAY_SCHEMA,
 }
 

@@ -271,3 +271,31 @@ def test_audience_lines_may_start_with_a_bom_and_bad_utf8_is_one_malformed_line(
     assert [(item.line, item.message.startswith("not JSON: 'utf-8' codec")) for item in bad] == [
         (2, True)
     ]
+
+
+def test_webhook_url_and_headers_render_as_text_while_the_body_keeps_json_types() -> None:
+    source = b"""\
+version: 1
+name: typed
+start: hook
+nodes:
+  hook:
+    type: webhook
+    config:
+      url: "{{ attributes.endpoint }}"
+      headers: {X-Count: "{{ attributes.count }}", X-Tags: "{{ attributes.tags }}"}
+      body: {count: "{{ attributes.count }}", tags: "{{ attributes.tags }}", who: "{{ id }}"}
+"""
+    loaded = load_flow(source, "typed.yaml")
+    assert loaded.flow is not None, loaded.result.diagnostics
+    attributes = {"endpoint": "https://crm.example.com/x", "count": 5, "tags": ["a", "b"]}
+    (step,) = walk(loaded.flow, contact(attributes=attributes), NOW).steps
+    assert step.outcome.effect == {
+        "webhook": {
+            "method": "POST",
+            "url": "https://crm.example.com/x",
+            "headers": {"X-Count": "5", "X-Tags": '["a","b"]'},
+            "body": {"count": 5, "tags": ["a", "b"], "who": "c-1"},
+            "timeout": "10s",
+        }
+    }

@@ -83,3 +83,28 @@ def test_did_you_mean_hints_stop_after_fifty_missing_ids() -> None:
     ]
     assert len(dangling) == 60
     assert sum(1 for d in dangling if d.hint) == 50
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [("null", "not null"), ("[a]", "not a list"), ("{a: 1}", "not a mapping"),
+     ("true", "not boolean true")],
+)  # fmt: skip
+def test_a_wrong_type_names_what_was_found_once(value: str, found: str) -> None:
+    text = (
+        f"version: 1\nname: x\nstart: a\nnodes:\n  a: {{type: goal, config: {{name: {value}}}}}\n"
+    )
+    (diagnostic,) = get_validator().validate_source(text, "t.yaml").diagnostics
+    assert diagnostic.message.endswith(f"config.name must be a string, {found}")
+
+
+def test_dates_in_free_form_values_are_reported_with_what_yaml_read() -> None:
+    text = (FIXTURES / "invalid" / "yaml-dates.yaml").read_text()
+    diagnostics = get_validator().validate_source(text, "t.yaml").diagnostics
+    assert [d.message.rsplit(" (found ", 1)[-1] for d in diagnostics] == [
+        "date 2026-01-01)", "timestamp 2026-01-01 10:00:00)", "date 2026-01-01)"
+    ]  # fmt: skip
+    assert [d.hint for d in diagnostics] == [
+        'quote it: launch_day: "2026-01-01"', 'quote it: signed_up: "2026-01-01 10:00:00"',
+        'quote it: "2026-01-01"',
+    ]  # fmt: skip

@@ -134,12 +134,13 @@ Step = Callable[[RunContext], Outcome]
 _MISSING = "{{{{ {} }}}} is missing; rendered as empty text"
 
 
-def renderer(value: Any) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
+def renderer(value: Any, as_text: bool = False) -> Callable[[Contact], tuple[Any, tuple[str, ...]]]:
     """Fills `value`'s `{{ }}` references for a contact, with a warning per missing attribute.
 
-    The value is parsed once, here; call the result per contact.
+    The value is parsed once, here; call the result per contact. `as_text`: every string
+    renders as text, even one that is exactly a reference to a number or a list.
     """
-    fill = template(value)
+    fill = template(value, as_text)
 
     def render_for(contact: Contact) -> tuple[Any, tuple[str, ...]]:
         result, missing = fill(contact)

@@ -40,6 +40,7 @@ class SendMessage(NodeType):
             },
             "params": {
                 "type": "object",
+                "additionalProperties": {"$ref": "#/definitions/json_value"},
                 "description": "Template variables: name -> value. " + TEMPLATE_DESCRIPTION,
                 "examples": [{"first_name": "{{ attributes.first_name }}"}],
             },

@@ -20,6 +20,7 @@ class UpdateContact(NodeType):
         {
             "set": {
                 "type": "object",
+                "additionalProperties": {"$ref": "#/definitions/json_value"},
                 "description": "Attribute path -> new value (any JSON value).",
                 "minProperties": 1,
                 "propertyNames": {"pattern": ATTRIBUTE_PATH, "errorMessage": _PATH_MESSAGE},

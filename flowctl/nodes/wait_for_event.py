@@ -24,6 +24,7 @@ class WaitForEvent(NodeType):
             },
             "where": {
                 "type": "object",
+                "additionalProperties": {"$ref": "#/definitions/json_value"},
                 "description": "Event properties that must be equal: property -> value.",
                 "examples": [{"category": "shoes"}],
             },

@@ -47,6 +47,7 @@ class Webhook(NodeType):
                 "description": "Request headers: name -> value. " + TEMPLATE_DESCRIPTION,
             },
             "body": {
+                "allOf": [{"$ref": "#/definitions/json_value"}],  # a sibling of $ref is ignored
                 "description": "JSON request body; its strings may hold references. "
                 + TEMPLATE_DESCRIPTION,
             },
@@ -75,11 +76,18 @@ class Webhook(NodeType):
 
     def prepare(self, node: NodeSpec) -> Step:
         config = node.config
-        request_for = renderer({field: config[field] for field in _TEMPLATED if field in config})
+        # A URL and header values are text on the wire; only the body keeps JSON types.
+        address_for = renderer(
+            {key: config[key] for key in ("url", "headers") if key in config}, True
+        )
+        body_for = renderer(config["body"]) if "body" in config else None
         method, timeout = config.get("method", "POST"), config.get("timeout", "10s")
 
         def call(ctx: RunContext) -> Outcome:
-            request, warnings = request_for(ctx.contact)
+            request, warnings = address_for(ctx.contact)
+            if body_for is not None:
+                request["body"], more = body_for(ctx.contact)
+                warnings = tuple(dict.fromkeys(warnings + more))
             effect = {"webhook": {"method": method, **request, "timeout": timeout}}
             return Outcome(effect=effect, warnings=warnings)
 

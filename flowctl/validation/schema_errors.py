@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics import Finding, Path
-from flowctl.words import closest, did_you_mean, show, type_name
+from flowctl.words import a_type, closest, did_you_mean, show, type_name
 
 if TYPE_CHECKING:  # jsonschema is imported only once a document has schema errors
     from jsonschema.exceptions import ValidationError
@@ -100,9 +100,13 @@ class Translator:
             message = f"node '{path[1]}' has unknown type {show(error.instance)}"
             yield Finding("unknown-node-type", message, path, hint=hint)
         elif isinstance(custom, str):
-            found = (
-                f" (found {show(error.instance)})" if isinstance(error.instance, _SCALARS) else ""
-            )
+            value = error.instance
+            if isinstance(value, _SCALARS):
+                found = f" (found {show(value)})"
+            elif value is None or isinstance(value, Mapping | list):
+                found = ""
+            else:  # what JSON has no name for: a date, a timestamp, binary data
+                found = f" (found {_found(value)})"
             yield self._with_trap(rule, f"{subject} {custom}{found}", path, error)
         elif keyword in ("oneOf", "anyOf") and error.context:
             from jsonschema.exceptions import best_match
@@ -150,7 +154,7 @@ class Translator:
         if keyword == "type":
             types = [expected] if isinstance(expected, str) else list(expected)
             words = " or ".join(_TYPE_WORDS.get(t, t) for t in types)
-            return f"must be {words}, not {type_name(value)} {show(value)}".rstrip()
+            return f"must be {words}, not {_found(value)}"
         if keyword == "enum":
             options = ", ".join(show(option) for option in expected)
             return f"must be one of {options}; found {show(value)}"
@@ -189,3 +193,10 @@ class Translator:
         key = path[-1]
         fix = f'{key}: "{raw}"' if isinstance(key, str) else f'"{raw}"'
         return Finding(rule, message, path, hint=f"quote it: {fix}")
+
+
+def _found(value: Any) -> str:
+    """A wrong value for a type message: `integer 750`, `a list`, `null`, `date 2026-01-01`."""
+    if value is None or isinstance(value, Mapping | list | tuple):
+        return a_type(value)
+    return f"{type_name(value)} {show(value)}"
