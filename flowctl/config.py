@@ -92,7 +92,10 @@ def load_config(path: Path) -> Config:
     """Read and check one configuration file: `.flowctl.toml` or a pyproject.toml."""
     data = _read(path)
     if path.name == PYPROJECT:
-        return _Checker(path, "tool.flowctl.").config(data.get("tool", {}).get("flowctl", {}))
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{shown(path)}: tool: must be a table")
+        return _Checker(path, "tool.flowctl.").config(tool.get("flowctl", {}))
     return _Checker(path, "").config(data)
 
 
@@ -114,6 +117,8 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{shown(path)}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{shown(path)}: not UTF-8 text (byte {exc.start})") from None
 
 
 class _Checker:

@@ -158,6 +158,23 @@ def test_pyproject_mistakes_name_the_table(
     )
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        (".flowctl.toml", b"strict = true # \xff\n", ".flowctl.toml: not UTF-8 text (byte 16)"),
+        ("pyproject.toml", b'tool = "flowctl"\n', "pyproject.toml: tool: must be a table"),
+    ],
+)
+def test_unreadable_or_odd_config_files_exit_2(
+    runner: CliRunner, tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    config = tmp_path / name
+    config.write_bytes(content)
+    result = validate(runner, "--config", str(config), str(CYCLE))
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+
+
 def test_missing_explicit_config_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     result = validate(runner, "--config", str(tmp_path / "nope.toml"), str(CYCLE))
     assert result.exit_code == 2

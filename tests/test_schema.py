@@ -55,6 +55,16 @@ def test_check_reports_a_stale_file_with_a_diff_and_exit_1(
     assert '+          "description": "Name of the goal reached' in result.output
 
 
+def test_check_of_a_file_that_is_not_text_says_it_is_stale(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    binary = tmp_path / "flow.schema.json"
+    binary.write_bytes(b"\xff\xfe{}")
+    result = runner.invoke(app, ["schema", "--check", str(binary)])
+    assert result.exit_code == 1
+    assert "is stale" in result.output
+
+
 def test_check_of_a_missing_file_is_an_input_error(runner: CliRunner, tmp_path: Path) -> None:
     result = runner.invoke(app, ["schema", "--check", str(tmp_path / "nope.json")])
     assert result.exit_code == 2

@@ -49,7 +49,8 @@ def schema(
         text = dumps(build_schema(default_registry()))
         if check is not None:
             try:
-                committed = check.read_text(encoding="utf-8")
+                # Not UTF-8 is not an error of its own: such a file is simply not the schema.
+                committed = check.read_bytes().decode("utf-8", errors="replace")
             except OSError as exc:
                 raise InputError(f"{check}: {exc.strerror or exc}") from exc
             if _normalized(committed) != _normalized(text):
