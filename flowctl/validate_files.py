@@ -57,6 +57,7 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         stderr.write(f"flowctl: warning: {warning}\n")
     validator = get_validator()
     inputs = expand(list(request.paths) or configured_paths(config))
+    _check_output(request.output, inputs.files)
     results: list[FileResult] = []
     for path in inputs.files:
         try:
@@ -67,7 +68,8 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         results.append(apply(validator.validate_source(content, display_name(path)), config))
     strict = config.strict if request.strict is None else request.strict
     options = ReportOptions(strict=strict, quiet=request.quiet)
-    report(results, request, options, stdout)
+    if results or not inputs.problems or request.output_format is not Format.TEXT:
+        report(results, request, options, stdout)  # not "✓ 0 files valid" when nothing was read
     for problem in inputs.problems:
         stderr.write(f"flowctl: error: {problem}\n")
     if inputs.problems:
@@ -75,12 +77,21 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
     return 0 if all(is_valid(result, options) for result in results) else 1
 
 
+def _check_output(output: str | None, files: list[str]) -> None:
+    """Refuse an `--output` that is one of the flows being checked: it would be overwritten."""
+    if output is None or output == STDIN:
+        return
+    target = Path(output).resolve()
+    if any(path != STDIN and Path(path).resolve() == target for path in files):
+        raise InputError(f"--output {output} is one of the files being validated; pick another")
+
+
 def report(
     results: list[FileResult], request: ValidateRequest, options: ReportOptions, stdout: TextIO
 ) -> None:
     """Write the report to stdout, or to the output file in one piece."""
     reporter = reporters()[request.output_format]
-    if request.output is None:
+    if request.output in (None, STDIN):  # `--output -` is stdout, as for most tools
         reporter(stdout, options).report(results)
         return
     buffer = io.StringIO()

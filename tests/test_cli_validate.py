@@ -178,3 +178,28 @@ def test_console_script_and_module_entry_points(tmp_path: Path) -> None:
         completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
         assert "Traceback" not in completed.stderr
         assert completed.returncode == (1 if "cycle" in command[-1] else 0), completed.stdout
+
+
+def test_output_dash_is_stdout(runner: CliRunner) -> None:
+    result = run(runner, "--format", "json", "--output", "-", str(FLOWS / "post-purchase.yaml"))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["valid"] == 1
+
+
+def test_output_over_a_checked_flow_is_refused_and_the_flow_kept(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    flow = tmp_path / "flow.yaml"
+    shutil.copy(FLOWS / "post-purchase.yaml", flow)
+    before = flow.read_bytes()
+    result = run(runner, "--output", str(flow), str(tmp_path))
+    assert result.exit_code == 2
+    assert "is one of the files being validated" in result.stderr
+    assert flow.read_bytes() == before
+
+
+def test_nothing_readable_gives_no_reassuring_summary(runner: CliRunner, tmp_path: Path) -> None:
+    result = run(runner, str(tmp_path / "missing.yaml"))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "missing.yaml: no such file or directory" in result.stderr

@@ -267,3 +267,12 @@ def test_audience_traces_stay_on_stdout_while_the_progress_bar_draws_on_a_termin
     assert child.wait() == 0
     assert [json.loads(line)["flow"] for line in stdout.splitlines()] == ["abandoned-cart"] * 12
     assert b'"flow"' not in terminal
+
+
+def test_control_characters_in_user_data_print_escaped(runner: CliRunner) -> None:
+    contact = json.dumps({"id": "evil\x1b[31mred\nstatus: converted"})
+    result = dry_run(runner, "post-purchase", "--contact", "-", stdin=contact)
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert "contact 'evil\\x1b[31mred\\nstatus: converted'" in result.stdout
+    assert result.stdout.count("\nstatus: ") == 1  # only the real one

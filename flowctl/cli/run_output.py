@@ -1,13 +1,15 @@
 """Terminal output of `flowctl run --dry-run`: the timeline, the audience progress and tally.
 
 User data (node ids, contact ids, attribute values) only ever goes into `rich.text.Text`, never
-into markup, so a contact named `[bold]` prints as written.
+into markup, so a contact named `[bold]` prints as written; and its control characters are
+shown escaped (`\\x1b`, `\\n`), so a contact id cannot colour the terminal or fake a line.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import time
 from collections.abc import Iterator
@@ -37,6 +39,16 @@ _SIMULATED = "simulated: nothing was sent, called or stored"
 _REFRESH_EVERY = 512  # contacts between progress updates; a redraw per contact would dominate
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """User text with its control characters escaped: `a\\x1b[31m` for an ANSI colour code."""
+    if not _CONTROL.search(text):
+        return text
+    return _CONTROL.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def _console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
 
@@ -48,24 +60,25 @@ def _status(status: str) -> Text:
 def print_timeline(run: Run, start: datetime) -> None:
     """One contact's run: per node its time, id, type and exit, then what would happen."""
     console = _console()
+    who = printable(run.contact)
     console.print(
-        Text(f"Dry run of flow '{run.flow}' for contact '{run.contact}' from {iso(start)} ")
+        Text(f"Dry run of flow '{run.flow}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
     )
     for step in run.steps:
         line = Text(iso(step.at), style="dim") + Text("  ")
         line.append(step.node.id, style="bold").append(f" ({step.node.type})", style="cyan")
         if step.outcome.exit is not None:
-            line.append(" -> ").append(step.outcome.exit, style="magenta")
+            line.append(" -> ").append(printable(step.outcome.exit), style="magenta")
         what = describe(step)
         if what:
-            line.append(f"\n    {what}")
+            line.append(f"\n    {printable(what)}")
         for warning in step.outcome.warnings:
-            line.append(f"\n    warning: {warning}", style="yellow")
+            line.append(f"\n    warning: {printable(warning)}", style="yellow")
         console.print(line)
     line = Text("status: ") + _status(run.status) + Text(f" at {iso(run.ended_at)}")
     if run.error:
-        line.append(f"\n{run.error}", style="red")
+        line.append(f"\n{printable(run.error)}", style="red")
     console.print(line)
 
 
@@ -102,7 +115,9 @@ def _node_table(flow: PreparedFlow, tally: Tally) -> Table:
     table = _table("contacts per node", "node", "type", "contacts", "exits", "ended here")
     table.columns[3].justify = table.columns[4].justify = "left"
     for node in flow.nodes:
-        exits = "\n".join(f"{name} {tally.left_by(node.id, name)}" for name in node.exits)
+        exits = "\n".join(
+            f"{printable(name)} {tally.left_by(node.id, name)}" for name in node.exits
+        )
         ended = "\n".join(
             f"{status} {tally.ended[node.id, status]}"
             for status in STATUSES
@@ -131,7 +146,12 @@ def _variant_table(splits: list[PreparedNode], tally: Tally) -> Table:
             share = _share(reached, tally.reached(node.id))
             conversion = _share(converted, reached)
             table.add_row(
-                Text(node.id), Text(name), str(reached), share, str(converted), conversion
+                Text(node.id),
+                Text(printable(name)),
+                str(reached),
+                share,
+                str(converted),
+                conversion,
             )
     return table
 
