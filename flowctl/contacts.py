@@ -20,6 +20,9 @@ from flowctl.words import a_type, show
 _SEGMENT_RE = re.compile("[A-Za-z0-9_-]+")
 
 _CONTACT_KEYS = ("id", "attributes", "events")
+#: Deepest nesting of lists and objects in a contact, as for flow files: deeper values would
+#: exhaust the recursion of rendering and copying them, and no CRM export nests like that.
+MAX_DEPTH = 100
 _EVENT_KEYS = ("name", "at", "properties")
 
 
@@ -54,16 +57,33 @@ def loads(text: str | bytes) -> Any:
     """Decode contact JSON, stricter than `json.loads` where laxness would break a run's output.
 
     `NaN`, `Infinity` and numbers too large for a float (`1e999`) are not JSON and would make the
-    traces invalid JSON; a lone UTF-16 surrogate (`"\\ud800"`) is not text and cannot be printed.
+    traces invalid JSON; a lone UTF-16 surrogate (`"\\ud800"`) is not text and cannot be printed;
+    nesting deeper than `MAX_DEPTH` could not be rendered.
     Each is a `ContactError`; other bad JSON is a `ValueError`, as from `json.loads`.
     """
     value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    escaped = b"\\u" in text if isinstance(text, bytes) else "\\u" in text
-    if escaped and _has_surrogate(value):
+    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
+        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels")
+    if "\\u" in raw and _has_surrogate(value):
         raise ContactError(
             "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
         )
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (a scalar is 0)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        )
+        if children is not None:
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _finite_float(text: str) -> float:

@@ -23,6 +23,7 @@ from flowctl.engine import (
     read_contacts,
     walk,
 )
+from flowctl.engine.audience import bounded_lines
 from flowctl.loader import load
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, object_schema
 from flowctl.nodes.split import BUCKETS, bucket
@@ -299,3 +300,23 @@ nodes:
             "timeout": "10s",
         }
     }
+
+
+def test_overlong_audience_lines_are_malformed_and_never_held_whole() -> None:
+    import io
+
+    stream = io.BytesIO(b'{"id": "a"}\n' + b" " * 50 + b'\n{"id": "b"}\n' + b"x" * 25 + b"\n")
+    lines = list(bounded_lines(stream, limit=20))
+    assert lines == [b'{"id": "a"}\n', None, b'{"id": "b"}\n', None]
+    items = list(read_contacts(lines))
+    assert [getattr(item, "id", None) for item in items] == ["a", None, "b", None]
+    assert items[1] == Malformed(2, "the line is longer than 1,000,000 bytes")
+
+
+def test_contacts_nesting_deeper_than_the_limit_are_malformed() -> None:
+    deep = '{"id": "d", "attributes": {"x": ' + "[" * 150 + "]" * 150 + "}}"
+    (item,) = read_contacts([deep])
+    assert item == Malformed(1, "the contact nests deeper than 100 levels")
+    flat = '{"id": "f", "attributes": {"tags": [' + ", ".join(["[1]"] * 150) + "]}}"
+    (ok,) = read_contacts([flat])
+    assert isinstance(ok, Contact)  # many brackets, shallow: fine

@@ -134,11 +134,12 @@ def _read_contact(path: str) -> bytes:
 def _audience(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import audience_progress, print_tally, trace_line
     from flowctl.engine import Malformed, Tally, dry_run_audience, read_contacts
+    from flowctl.engine.audience import bounded_lines
     from flowctl.nodes.base import FAILED
 
     name, tally = display_name(path), Tally()
     with _open(path) as handle, audience_progress(handle) as progress:
-        contacts = read_contacts(handle, options.overrides)
+        contacts = read_contacts(bounded_lines(handle), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
             if isinstance(item, Malformed):

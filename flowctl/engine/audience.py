@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import IO, Any
 
 from flowctl.contacts import Contact, ContactError, loads, parse_contact
 from flowctl.engine.flow import PreparedFlow
@@ -31,11 +31,33 @@ class Malformed:
     message: str
 
 
+#: The longest audience line read, as for `--contact`: one contact, not a whole export.
+MAX_LINE_BYTES = 1_000_000
+
+
+def bounded_lines(handle: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+    """The lines of a binary stream, None for each line over `limit` bytes (read past, never
+    held), so that a file without newlines cannot fill the memory."""
+    while line := handle.readline(limit + 1):
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        while (rest := handle.readline(limit)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
 def read_contacts(
-    lines: Iterable[bytes | str], overrides: Sequence[tuple[str, Any]] = ()
+    lines: Iterable[bytes | str | None], overrides: Sequence[tuple[str, Any]] = ()
 ) -> Iterator[Contact | Malformed]:
-    """Each non-blank line as a contact (with `--set` overrides applied), or why it is not one."""
+    """Each non-blank line as a contact (with `--set` overrides applied), or why it is not one.
+
+    A None line is one `bounded_lines` found too long.
+    """
     for number, line in enumerate(lines, 1):
+        if line is None:
+            yield Malformed(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes")
+            continue
         if not line.strip():
             continue
         try:
