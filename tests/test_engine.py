@@ -320,3 +320,21 @@ def test_contacts_nesting_deeper_than_the_limit_are_malformed() -> None:
     flat = '{"id": "f", "attributes": {"tags": [' + ", ".join(["[1]"] * 150) + "]}}"
     (ok,) = read_contacts([flat])
     assert isinstance(ok, Contact)  # many brackets, shallow: fine
+
+
+def test_a_wait_past_year_9999_fails_the_contact_with_a_plain_reason() -> None:
+    source = b"""\
+version: 1
+name: long
+start: w
+nodes:
+  w: {type: delay, config: {duration: 999999w}}
+"""
+    loaded = load_flow(source, "long.yaml")
+    assert loaded.flow is not None
+    result = walk(loaded.flow, contact(), NOW)
+    assert result.status == "failed"
+    assert result.error == (
+        "node 'w' (delay): the simulated clock would pass the year 9999: "
+        "the wait is too long for this start"
+    )

@@ -18,6 +18,7 @@ from flowctl.nodes.base import COMPLETED, FAILED, STATUSES, Outcome, RunContext
 _record = tuple.__new__
 # What `targets.get` returns for an exit the node does not have (None means "the path ends").
 _NO_SUCH_EXIT = PreparedNode("", "", lambda ctx: Outcome(), ())
+_PAST_9999 = "the simulated clock would pass the year 9999: the wait is too long for this start"
 
 
 def walk(flow: PreparedFlow, contact: Contact, now: datetime, seed: int | None = None) -> Run:
@@ -28,6 +29,8 @@ def walk(flow: PreparedFlow, contact: Contact, now: datetime, seed: int | None =
     while node is not None:
         try:
             outcome = node.run(ctx)
+        except OverflowError:  # datetime arithmetic: a wait of thousands of years, or --now 9999
+            outcome = Outcome(status=FAILED, error=_PAST_9999)
         except Exception as exc:  # a node type's bug fails this contact, not the whole run
             outcome = Outcome(status=FAILED, error=f"crashed: {type(exc).__name__}: {exc}")
         steps.append(_record(StepRecord, (node, ctx.now, outcome)))
