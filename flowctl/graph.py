@@ -67,8 +67,13 @@ def flow_graph(data: Mapping[str, Any], registry: Registry) -> FlowGraph:
     return FlowGraph(str(data["name"]), str(data["start"]), tuple(nodes), tuple(edges))
 
 
+_MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;"})
+
+
 def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    """Text for a quoted Mermaid label: `#` starts an entity there, so it is one itself, and a
+    line break (possible in an exit name) would end the statement."""
+    return " ".join(text.translate(_MERMAID_ENTITIES).splitlines())
 
 
 _MERMAID_SHAPES = {ExitKind.SINGLE: '["{}"]', ExitKind.NAMED: '{{"{}"}}', ExitKind.NONE: '(["{}"])'}

@@ -88,7 +88,11 @@ def test_ids_and_labels_that_would_break_the_syntax_are_safe() -> None:
             GraphNode("end", "send_message", ExitKind.SINGLE),
             GraphNode("a-b", 'x"<y>', ExitKind.NAMED),
         ),
-        edges=(GraphEdge("end", None, "a-b"), GraphEdge("a-b", 'say "hi"', None)),
+        edges=(
+            GraphEdge("end", None, "a-b"),
+            GraphEdge("a-b", 'say "hi"', None),
+            GraphEdge("a-b", "#quot;\nnext", None),
+        ),
     )
     assert mermaid(drawn).splitlines()[2:] == [
         '    n1["end<br/>send_message"]',
@@ -97,6 +101,7 @@ def test_ids_and_labels_that_would_break_the_syntax_are_safe() -> None:
         "    flow_start --> n1",
         "    n1 --> n2",
         '    n2 -->|"say #quot;hi#quot;"| flow_end',
+        '    n2 -->|"#35;quot; next"| flow_end',
     ]
     shown = dot(drawn)
     assert shown.startswith('digraph "odd \\"name\\"" {')
