@@ -248,7 +248,7 @@ def _check_leaf(condition: Mapping[Any, Any], where: Path) -> Iterator[Finding]:
     for key in operators:
         accepts, expected = OPERANDS[key]
         if not accepts(condition[key]):
-            got = a_type(condition[key])
+            got = "an empty list" if condition[key] == [] else a_type(condition[key])
             yield Finding(RULE, f"{key!r} needs {expected}, got {got}", (*where, key))
 
 

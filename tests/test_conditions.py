@@ -268,7 +268,7 @@ def test_unknown_key_points_at_the_key_with_a_hint() -> None:
         ),
         (
             {"attribute": "p", "not_in": []},
-            "'not_in' needs a non-empty list of values, got a list",
+            "'not_in' needs a non-empty list of values, got an empty list",
             (*BASE, "not_in"),
             False,
         ),

@@ -6,12 +6,12 @@ contact costs dictionary look-ups and the node logic itself, nothing more.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import Any
 
+from flowctl import timezones
 from flowctl.config import Config
 from flowctl.diagnostics import FileResult
 from flowctl.flow_file import CheckedFlow, check_flow
@@ -85,5 +85,5 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
             prepared.targets[None] = None if following is None else nodes[following]
     settings = data.get("settings") or {}
     zone = settings.get("timezone")
-    timezone = zoneinfo.ZoneInfo(zone) if zone else UTC
+    timezone = (timezones.zone(zone) if zone else None) or UTC  # validation checked the name
     return PreparedFlow(data["name"], nodes[data["start"]], tuple(nodes.values()), timezone)

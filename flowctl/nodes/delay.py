@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from collections.abc import Container
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
+from flowctl import timezones
 from flowctl.durations import parse_duration, parse_time_of_day
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
+from flowctl.words import show
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # in `date.weekday()` order
 TIMEZONE_ATTRIBUTE = "timezone"
-
-
-@functools.lru_cache(maxsize=512)
-def _zone(name: str) -> tzinfo | None:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None
 
 
 def contact_zone(ctx: RunContext) -> tuple[tzinfo, tuple[str, ...]]:
@@ -28,9 +20,9 @@ def contact_zone(ctx: RunContext) -> tuple[tzinfo, tuple[str, ...]]:
     name = ctx.contact.attributes.get(TIMEZONE_ATTRIBUTE)
     if name is None:
         return ctx.timezone, ()
-    zone = _zone(name) if isinstance(name, str) else None
+    zone = timezones.zone(name) if isinstance(name, str) else None
     if zone is None:
-        warning = f"contact timezone {name!r} is not an IANA zone; used {ctx.timezone}"
+        warning = f"contact timezone {show(name)} is not an IANA zone; used {ctx.timezone}"
         return ctx.timezone, (warning,)
     return zone, ()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,7 @@ from flowctl.nodes.base import NodeSpec
 from flowctl.registry import Registry, default_registry
 from flowctl.rules import default_severity
 from flowctl.schema import build_schema
+from flowctl.timezones import zone
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
@@ -137,14 +137,9 @@ def _check_settings(data: Mapping[str, Any]) -> Iterator[Finding]:
         )
 
 
-@functools.cache
 def is_timezone(name: str) -> bool:
     """Whether `name` is an IANA zone this machine knows."""
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
+    return zone(name) is not None
 
 
 def _locate(document: Document, finding: Finding) -> Diagnostic:
