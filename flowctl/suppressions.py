@@ -21,9 +21,16 @@ from flowctl.rules import RULES, default_severity
 from flowctl.sources import STDIN_NAME
 from flowctl.words import did_you_mean
 
-MARKER = "flowctl:"
-# `#` starts a YAML comment at the start of a line or after whitespace.
-_COMMENT = re.compile(r"(?:^|(?<=\s))#\s*flowctl:\s*(?P<directive>[\w-]*)(?:\[(?P<ids>[^\]]*)\])?")
+# `#` starts a YAML comment at the start of a line or after whitespace. The pattern also takes
+# near misses (no colon, capitals, a space before `[`, no `]`), to report them rather than
+# silently ignore a comment its writer meant to suppress something.
+_COMMENT = re.compile(
+    r"(?:^|(?<=\s))#\s*(?P<word>flowctl)(?P<colon>\s*:)?\s*(?P<directive>[\w-]*)"
+    r"(?P<gap>\s*)(?:\[(?P<ids>[^\]]*)(?P<close>\])?)?",
+    re.IGNORECASE,
+)
+_SEEN = re.compile(r"#\s*flowctl", re.IGNORECASE)  # the cheap test: any such comment at all?
+_FORM = "'# flowctl: ignore[RULE, ...]'"
 _NODE_POINTER = re.compile(r"^/nodes/(?P<id>[^/]+)")
 
 
@@ -45,28 +52,72 @@ def inline_suppressions(result: FileResult) -> tuple[dict[int, set[str]], list[D
     """Rule ids silenced per line, and the diagnostics for comments that silence nothing."""
     by_line: dict[int, set[str]] = {}
     problems: list[Diagnostic] = []
+    in_scalars: _Scalars | None = None
     for number, line in enumerate(result.source.splitlines(), start=1):
-        if MARKER not in line:
+        if not _SEEN.search(line):
             continue
         for match in _COMMENT.finditer(line):
+            if match["colon"] is None and match["directive"].lower() != "ignore":
+                continue  # prose that mentions flowctl, such as "# flowctl is run in CI"
+            in_scalars = in_scalars or _Scalars(result.source)
+            if in_scalars.holds(number, match.start()):
+                continue  # inside a quoted or block string: text, not a comment
             ids = [part.strip() for part in (match["ids"] or "").split(",") if part.strip()]
-            if match["directive"] == "ignore":
-                by_line.setdefault(number, set()).update(ids)
-            for problem in _problems(match["directive"], match["ids"], ids):
-                problems.append(_at(result.path, number, match, problem))
+            found = list(_problems(match, ids))
+            if not found or all(problem.startswith(_UNKNOWN_RULE) for problem in found):
+                by_line.setdefault(number, set()).update(ids)  # a known id still silences
+            problems.extend(_at(result.path, number, match, problem) for problem in found)
     return by_line, problems
 
 
-def _problems(directive: str, listed: str | None, ids: list[str]) -> Iterator[str]:
-    if directive != "ignore":
-        hint = did_you_mean(directive, ["ignore"]) or "the only directive is 'ignore[RULE, ...]'"
+_UNKNOWN_RULE = "the suppression names unknown rule"
+
+
+def _problems(match: re.Match[str], ids: list[str]) -> Iterator[str]:
+    directive = match["directive"]
+    if match["word"] != "flowctl":
+        yield f"write 'flowctl' in lower case: {_FORM}"
+    elif match["colon"] is None:
+        yield f"a suppression needs a colon after 'flowctl': {_FORM}"
+    elif directive != "ignore":
+        hint = did_you_mean(directive, ["ignore"]) or f"the only directive is {_FORM}"
         yield f"unknown flowctl directive '{directive}'; {hint}"
-    elif listed is None or not ids:
-        yield "a suppression must name its rules: '# flowctl: ignore[RULE, ...]'"
-    for rule in ids:
-        if rule not in RULES:
-            hint = did_you_mean(rule, RULES) or "run 'flowctl rules' to list them"
-            yield f"the suppression names unknown rule '{rule}'; {hint}"
+    elif match["ids"] is not None and match["gap"]:
+        yield f"no space may stand between 'ignore' and '[': {_FORM}"
+    elif match["ids"] is not None and match["close"] is None:
+        yield f"the rule list is not closed with ']': {_FORM}"
+    elif match["ids"] is None or not ids:
+        yield f"a suppression must name its rules: {_FORM}"
+    else:
+        for rule in ids:
+            if rule not in RULES:
+                hint = did_you_mean(rule, RULES) or "run 'flowctl rules' to list them"
+                yield f"{_UNKNOWN_RULE} '{rule}'; {hint}"
+
+
+class _Scalars:
+    """Where the file's string values are, to tell a `#` in a comment from one in a string.
+
+    PyYAML's scanner drops comments but reports every scalar's start and end; a file it cannot
+    scan (a syntax error) has no known strings, and every `#` match counts as a comment.
+    """
+
+    def __init__(self, source: str) -> None:
+        import yaml
+
+        self._spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+        try:
+            for token in yaml.scan(source, Loader=yaml.SafeLoader):
+                if isinstance(token, yaml.ScalarToken) and not token.plain:
+                    start, end = token.start_mark, token.end_mark
+                    self._spans.append(((start.line, start.column), (end.line, end.column)))
+        except yaml.YAMLError:
+            pass  # keep the strings found before the error
+
+    def holds(self, line: int, column: int) -> bool:
+        """Whether 1-based `line`, 0-based `column` lies inside a quoted or block string."""
+        at = (line - 1, column)
+        return any(start <= at < end for start, end in self._spans)
 
 
 def _at(path: str, line: int, match: re.Match[str], message: str) -> Diagnostic:
@@ -102,21 +153,25 @@ def _node_id(pointer: str) -> str | None:
 def apply(result: FileResult, config: Config) -> FileResult:
     """`result` with the configuration and the file's suppression comments applied."""
     off = rules_for_path(config, result.path)
-    if not off and not config.severity and MARKER not in result.source:
+    commented = _SEEN.search(result.source) is not None
+    if not off and not config.severity and not commented:
         return result  # the common case costs one substring search
     diagnostics = list(result.diagnostics)
     by_line: dict[int, set[str]] = {}
     node_line: dict[str, int] = {}
-    if MARKER in result.source:
+    if commented:
         by_line, problems = inline_suppressions(result)
         diagnostics.extend(problems)
         node_line = node_lines(result) if by_line else {}
     kept = []
     for diagnostic in diagnostics:
-        silenced = off | by_line.get(diagnostic.line, set())
-        node = _node_id(diagnostic.pointer)
-        if node is not None and node in node_line:
-            silenced |= by_line.get(node_line[node], set())
+        silenced = set(off)
+        # A comment never silences the report about a suppression comment, its own included.
+        if diagnostic.rule != "invalid-suppression":
+            silenced |= by_line.get(diagnostic.line, set())
+            node = _node_id(diagnostic.pointer)
+            if node is not None and node in node_line:
+                silenced |= by_line.get(node_line[node], set())
         if diagnostic.rule not in silenced:
             severity = config.severity.get(diagnostic.rule, diagnostic.severity)
             kept.append(dataclasses.replace(diagnostic, severity=severity))

@@ -91,6 +91,10 @@ def test_a_comment_silences_only_the_rules_it_names(runner: CliRunner, write) ->
             "did you mean 'unreachable-node'?",
         ),
         ("# flowctl: ingore[unreachable-node]", "unknown flowctl directive 'ingore'; did you mean"),
+        ("# flowctl: ignore [unreachable-node]", "no space may stand between 'ignore' and '['"),
+        ("# flowctl: ignore[unreachable-node", "the rule list is not closed with ']'"),
+        ("# flowctl ignore[unreachable-node]", "a suppression needs a colon after 'flowctl'"),
+        ("# FLOWCTL: ignore[unreachable-node]", "write 'flowctl' in lower case"),
     ],
 )
 def test_comments_that_silence_nothing_are_reported(
@@ -150,3 +154,48 @@ def test_suppressions_in_a_file_that_does_not_parse(runner: CliRunner, write) ->
         "yaml-syntax",
         3,
     )
+
+
+def test_near_miss_suppressions_silence_nothing(runner: CliRunner, write) -> None:
+    for comment in (
+        "# flowctl: ignore [unreachable-node]",
+        "# FLOWCTL: ignore[unreachable-node]",
+        "# flowctl ignore[unreachable-node]",
+        "# flowctl: ignore[unreachable-node",
+    ):
+        text = flow(next_a="null", comment_b="  " + comment)  # b is unreachable
+        rules = [rule for rule, _, _ in found(runner, write(text))[1]]
+        assert rules == ["unreachable-node", "invalid-suppression"], comment
+
+
+def test_prose_about_flowctl_is_no_suppression(runner: CliRunner, write) -> None:
+    text = flow(next_a="null", comment_b="  # flowctl is run in CI; see docs")
+    assert [rule for rule, _, _ in found(runner, write(text))[1]] == ["unreachable-node"]
+
+
+def test_a_suppression_inside_a_quoted_or_block_string_is_text(runner: CliRunner, write) -> None:
+    text = flow(next_a="bb").replace(
+        "config: {duration: 1d}",
+        'description: "x #flowctl: ignore[dangling-edge]"\n    config: {duration: 1d}',
+    )
+    assert text.splitlines()[6].endswith('"x #flowctl: ignore[dangling-edge]"')
+    assert [rule for rule, _, _ in found(runner, write(text))[1]] == [
+        "dangling-edge", "unreachable-node"
+    ]  # fmt: skip
+    block = flow(next_a="bb").replace(
+        "config: {duration: 1d}",
+        "description: |\n      # flowctl: ignore[dangling-edge]\n    config: {duration: 1d}",
+    )
+    assert [rule for rule, _, _ in found(runner, write(block))[1]] == [
+        "dangling-edge", "unreachable-node"
+    ]  # fmt: skip
+
+
+def test_a_comment_cannot_silence_its_own_report(runner: CliRunner, write) -> None:
+    text = flow(
+        next_a="null", comment_b="  # flowctl: ignore[bogus, invalid-suppression, unreachable-node]"
+    )
+    assert [(rule, message) for rule, _, message in found(runner, write(text))[1]] == [
+        ("invalid-suppression", "the suppression names unknown rule 'bogus'; "
+         "run 'flowctl rules' to list them"),
+    ]  # fmt: skip
