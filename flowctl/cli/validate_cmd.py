@@ -27,7 +27,10 @@ def validate(
         show_default="as configured, else --no-strict",
     ),
     quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Only the diagnostic lines: no source excerpts, no summary."
+        False,
+        "--quiet",
+        "-q",
+        help="Only the diagnostic lines and hints: no source excerpts, no summary.",
     ),
     output: str | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write the report to FILE, not stdout."
