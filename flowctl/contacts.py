@@ -23,6 +23,10 @@ _CONTACT_KEYS = ("id", "attributes", "events")
 #: Deepest nesting of lists and objects in a contact, as for flow files: deeper values would
 #: exhaust the recursion of rendering and copying them, and no CRM export nests like that.
 MAX_DEPTH = 100
+# A number whose exponent has three digits, or that has 300 digits: what could exceed 1.8e308.
+# Two patterns: one alternation of both takes several times as long per line.
+_BIG_EXPONENT = re.compile(r"[eE]\+?[0-9]{3}")
+_MANY_DIGITS = re.compile(r"[0-9]{300}")
 _EVENT_KEYS = ("name", "at", "properties")
 
 
@@ -61,8 +65,14 @@ def loads(text: str | bytes) -> Any:
     nesting deeper than `MAX_DEPTH` could not be rendered.
     Each is a `ContactError`; other bad JSON is a `ValueError`, as from `json.loads`.
     """
-    value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
-    raw = text.decode("utf-8", errors="replace") if isinstance(text, bytes) else text
+    if isinstance(text, bytes):  # a --contact file: UTF-8, -16 or -32, as json.loads reads bytes
+        raw = text.decode(json.detect_encoding(text)).removeprefix("\ufeff")
+    else:
+        raw = text
+    value = _DECODER.decode(raw)
+    if _BIG_EXPONENT.search(raw) or _MANY_DIGITS.search(raw):
+        # Only such a number can overflow a float: check those, not every number of every line.
+        _STRICT_DECODER.decode(raw)
     if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels")
     if "\\u" in raw and _has_surrogate(value):
@@ -70,6 +80,10 @@ def loads(text: str | bytes) -> Any:
             "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
         )
     return value
+
+
+def _reject_constant(name: str) -> Any:
+    raise ContactError(f"{name} is not a JSON number")
 
 
 def _depth(value: Any) -> int:
@@ -91,6 +105,11 @@ def _finite_float(text: str) -> float:
     if math.isinf(number):
         raise ContactError(f"the number {text[:40]} is too large for a JSON number")
     return number
+
+
+# One decoder each, built once: `json.loads` with keywords builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
 def _has_surrogate(value: Any) -> bool:
@@ -265,7 +284,3 @@ def parse_override(text: str) -> tuple[str, Any]:
     except ValueError:  # not JSON (or NaN, 1e999): the text itself
         value = raw
     return path, value
-
-
-def _reject_constant(name: str) -> Any:
-    raise ContactError(f"{name} is not a JSON number")

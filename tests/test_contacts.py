@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -15,6 +17,7 @@ from flowctl.contacts import (
     ContactError,
     Event,
     get_attribute,
+    loads,
     parse_contact,
     parse_override,
     set_attribute,
@@ -241,3 +244,37 @@ def test_aware_non_utc_event_is_converted() -> None:
     )
     assert contact.events[0].at == datetime(2026, 1, 1, 2, tzinfo=plus_two)
     assert contact.events[0].at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": "x", "n": NaN}', "NaN is not a JSON number"),
+        ('{"id": "x", "n": -Infinity}', "-Infinity is not a JSON number"),
+        ('{"id": "x", "n": 1e999}', "the number 1e999 is too large"),
+        ('{"id": "x", "n": 1E+400}', "the number 1E+400 is too large"),
+        ('{"id": "x", "n": ' + "9" * 310 + ".5}", "too large for a JSON number"),
+        ('{"id": "\\ud83d"}', "lone UTF-16 surrogate"),
+    ],
+)
+def test_loads_refuses_what_would_break_a_trace(text: str, message: str) -> None:
+    with pytest.raises(ContactError, match=re.escape(message)):
+        loads(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"n": 1e308}',
+        '{"n": 2.5e-300}',
+        '{"s": "\\ud83d\\ude00 e100"}',
+        '{"n": 1' + "0" * 400 + "}",
+    ],
+)
+def test_loads_keeps_what_is_fine(text: str) -> None:
+    assert loads(text) == json.loads(text)
+
+
+def test_loads_reads_bytes_in_any_json_encoding() -> None:
+    assert loads(b"\xef\xbb\xbf" + '{"id": "é"}'.encode()) == {"id": "é"}
+    assert loads('{"id": "é"}'.encode("utf-16")) == {"id": "é"}

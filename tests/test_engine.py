@@ -44,6 +44,14 @@ def flow(name: str) -> PreparedFlow:
     return loaded.flow
 
 
+def inline_flow(nodes: str) -> PreparedFlow:
+    """A valid flow from the YAML of its `nodes` mapping; the first node is the start."""
+    start = nodes.strip().split(":", 1)[0]
+    loaded = load_flow(f"version: 1\nname: inline\nstart: {start}\nnodes:\n{nodes}", "t.yaml")
+    assert loaded.flow is not None, loaded.result.diagnostics
+    return loaded.flow
+
+
 def contact(**fields: Any) -> Contact:
     return parse_contact({"id": "c-1", **fields})
 
@@ -275,22 +283,16 @@ def test_audience_lines_may_start_with_a_bom_and_bad_utf8_is_one_malformed_line(
 
 
 def test_webhook_url_and_headers_render_as_text_while_the_body_keeps_json_types() -> None:
-    source = b"""\
-version: 1
-name: typed
-start: hook
-nodes:
+    typed = inline_flow("""\
   hook:
     type: webhook
     config:
       url: "{{ attributes.endpoint }}"
       headers: {X-Count: "{{ attributes.count }}", X-Tags: "{{ attributes.tags }}"}
       body: {count: "{{ attributes.count }}", tags: "{{ attributes.tags }}", who: "{{ id }}"}
-"""
-    loaded = load_flow(source, "typed.yaml")
-    assert loaded.flow is not None, loaded.result.diagnostics
+""")
     attributes = {"endpoint": "https://crm.example.com/x", "count": 5, "tags": ["a", "b"]}
-    (step,) = walk(loaded.flow, contact(attributes=attributes), NOW).steps
+    (step,) = walk(typed, contact(attributes=attributes), NOW).steps
     assert step.outcome.effect == {
         "webhook": {
             "method": "POST",
@@ -323,16 +325,8 @@ def test_contacts_nesting_deeper_than_the_limit_are_malformed() -> None:
 
 
 def test_a_wait_past_year_9999_fails_the_contact_with_a_plain_reason() -> None:
-    source = b"""\
-version: 1
-name: long
-start: w
-nodes:
-  w: {type: delay, config: {duration: 999999w}}
-"""
-    loaded = load_flow(source, "long.yaml")
-    assert loaded.flow is not None
-    result = walk(loaded.flow, contact(), NOW)
+    long_wait = inline_flow("  w: {type: delay, config: {duration: 999999w}}\n")
+    result = walk(long_wait, contact(), NOW)
     assert result.status == "failed"
     assert result.error == (
         "node 'w' (delay): the simulated clock would pass the year 9999: "

@@ -374,7 +374,7 @@ def _type_dispatch(compiler: _Compiler, schemas: Any) -> Predicate | None:
         return None
     by_type: dict[str, Predicate] = {}
     for entry in schemas:
-        name = _dispatched_type(entry)
+        name = dispatched_type(entry)
         if name is None or name in by_type:
             return None
         by_type[name] = compiler.compile(entry["then"])
@@ -390,7 +390,7 @@ def _type_dispatch(compiler: _Compiler, schemas: Any) -> Predicate | None:
     return check
 
 
-def _dispatched_type(entry: Any) -> str | None:
+def dispatched_type(entry: Any) -> str | None:
     """T for `{if: {properties: {type: {const: T}}, required: [type]}, then: ...}`, else None."""
     if not (isinstance(entry, dict) and set(entry) == {"if", "then"}):
         return None

@@ -16,6 +16,8 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
+from flowctl.validation.fast_schema import dispatched_type
+
 _NODES_TO_NODE = ("properties", "nodes", "additionalProperties")  # `$ref` adds no path part
 _LOCAL = "#/definitions/"
 # Draft-07 keywords whose value is a subschema, a list of them, or a mapping to them.
@@ -25,21 +27,6 @@ _SUBSCHEMA = frozenset(
 )  # fmt: skip
 _SUBSCHEMA_LISTS = frozenset({"allOf", "anyOf", "items", "oneOf"})
 _SUBSCHEMA_MAPS = frozenset({"dependencies", "patternProperties", "properties"})
-
-
-def _dispatched_type(entry: Any) -> str | None:
-    """T for an `allOf` entry `{if: {properties: {type: {const: T}}, required: [type]}, then}`."""
-    if not (isinstance(entry, dict) and set(entry) == {"if", "then"}):
-        return None
-    condition = entry["if"]
-    if not (isinstance(condition, dict) and set(condition) == {"properties", "required"}):
-        return None
-    properties = condition["properties"]
-    if condition["required"] != ["type"] or not isinstance(properties, dict):
-        return None
-    const = properties.get("type") if set(properties) == {"type"} else None
-    name = const.get("const") if isinstance(const, dict) and set(const) == {"const"} else None
-    return name if isinstance(name, str) else None
 
 
 def inline_refs(schema: Any, definitions: Mapping[str, Any], within: tuple[str, ...] = ()) -> Any:
@@ -76,7 +63,7 @@ class SchemaChecker:
         entries = list(node.get("allOf", ()))
         dispatch: dict[str, tuple[int, Any]] = {}  # type -> (index in allOf, its `then`)
         for index, entry in enumerate(entries):
-            name = _dispatched_type(entry)
+            name = dispatched_type(entry)
             if name is not None and name not in dispatch:
                 dispatch[name] = (index, entry["then"])
                 entries[index] = True  # always valid; the other entries keep their index
