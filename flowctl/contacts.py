@@ -69,7 +69,12 @@ def loads(text: str | bytes) -> Any:
         raw = text.decode(json.detect_encoding(text)).removeprefix("\ufeff")
     else:
         raw = text
-    value = _DECODER.decode(raw)
+    try:
+        value = _DECODER.decode(raw)
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        raise ContactError("a number has more than 4,300 digits") from None  # Python's limit
     if _BIG_EXPONENT.search(raw) or _MANY_DIGITS.search(raw):
         # Only such a number can overflow a float: check those, not every number of every line.
         _STRICT_DECODER.decode(raw)

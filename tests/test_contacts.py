@@ -255,6 +255,7 @@ def test_aware_non_utc_event_is_converted() -> None:
         ('{"id": "x", "n": 1E+400}', "the number 1E+400 is too large"),
         ('{"id": "x", "n": ' + "9" * 310 + ".5}", "too large for a JSON number"),
         ('{"id": "\\ud83d"}', "lone UTF-16 surrogate"),
+        ('{"id": ' + "1" * 5000 + "}", "a number has more than 4,300 digits"),
     ],
 )
 def test_loads_refuses_what_would_break_a_trace(text: str, message: str) -> None:
