@@ -28,3 +28,20 @@ class FlowFailed(FlowctlError):
     """The flow is invalid or a run failed; the details were already reported (exit 1)."""
 
     exit_code = 1
+
+
+def reader_went_away() -> int:
+    """The exit code when stdout's reader closed the pipe early (`flowctl run ... | head`).
+
+    That is how the reader says "enough", not a failure: exit 0 quietly, as ripgrep does. Stdout
+    is pointed at /dev/null first, so that flushing it at exit cannot fail once more.
+    """
+    import os
+    import sys
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind stdout (a test's capture)
+        pass
+    return 0

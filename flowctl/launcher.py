@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from flowctl.errors import FlowctlError
+from flowctl.errors import FlowctlError, reader_went_away
 from flowctl.reporters import Format
 from flowctl.validate_files import ValidateRequest, validate_files
 
@@ -69,6 +69,8 @@ def exit_code_of(work: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("flowctl: error: interrupted\n")
         return 130
+    except BrokenPipeError:
+        return reader_went_away()
     except Exception as exc:
         if os.environ.get("FLOWCTL_DEBUG"):
             raise

@@ -276,3 +276,23 @@ def test_control_characters_in_user_data_print_escaped(runner: CliRunner) -> Non
     assert "\x1b" not in result.stdout
     assert "contact 'evil\\x1b[31mred\\nstatus: converted'" in result.stdout
     assert result.stdout.count("\nstatus: ") == 1  # only the real one
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
+    """`flowctl run ... --format json | head -1`: exit 0 quietly, no 'internal error'."""
+    import subprocess
+    import sys
+
+    audience = tmp_path / "many.jsonl"
+    audience.write_text("".join(f'{{"id": "c{i}"}}\n' for i in range(5000)))
+    command = [sys.executable, "-m", "flowctl", "run", str(FLOWS / "ab-test-subject.yaml"),
+               "--dry-run", "--now", NOW, "--contacts", str(audience), "--format", "json"]  # fmt: skip
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert child.stdout is not None and child.stderr is not None
+    first = child.stdout.readline()
+    child.stdout.close()
+    with child.stderr:
+        stderr = child.stderr.read().decode()
+    assert child.wait() == 0, stderr
+    assert json.loads(first)["flow"] == "ab-test-subject"
+    assert stderr == ""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import typer
 
-from flowctl.errors import FlowctlError
+from flowctl.errors import FlowctlError, reader_went_away
 
 
 def fail(message: str) -> None:
@@ -29,6 +29,8 @@ def error_handler() -> Iterator[None]:
     except KeyboardInterrupt:
         fail("interrupted")
         raise typer.Exit(130) from None
+    except BrokenPipeError:
+        raise typer.Exit(reader_went_away()) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:
