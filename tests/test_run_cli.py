@@ -285,8 +285,9 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
 
     audience = tmp_path / "many.jsonl"
     audience.write_text("".join(f'{{"id": "c{i}"}}\n' for i in range(5000)))
-    command = [sys.executable, "-m", "flowctl", "run", str(FLOWS / "ab-test-subject.yaml"),
-               "--dry-run", "--now", NOW, "--contacts", str(audience), "--format", "json"]  # fmt: skip
+    flow = str(FLOWS / "ab-test-subject.yaml")
+    command = [sys.executable, "-m", "flowctl", "run", flow, "--dry-run", "--now", NOW,
+               "--contacts", str(audience), "--format", "json"]  # fmt: skip
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
     first = child.stdout.readline()
