@@ -2,22 +2,24 @@
 checks it.
 
 The project's configuration and inline suppressions apply, so `run` and `graph` show exactly the
-diagnostics `flowctl validate` shows for the file. But a silenced or downgraded **error** still
-keeps the flow from running or being drawn: suppressions quiet the linter, they do not make a
-dangling edge or a split that sums to 90 executable. Such errors are returned apart, so the
-command can say why it stops.
+diagnostics `flowctl validate` shows for the file, and refuse what it fails (`strict` too). But a
+silenced or downgraded **error** still keeps the flow from running or being drawn: suppressions
+quiet the linter, they do not make a dangling edge or a split that sums to 90 executable. Such
+errors are kept apart, so the command can show them as errors and say why it stops.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flowctl.config import Config
-from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.diagnostics import Diagnostic, FileResult, sorted_diagnostics
 from flowctl.errors import InputError
 from flowctl.registry import Registry
+from flowctl.reporters import ReportOptions, is_valid
 from flowctl.suppressions import apply
 from flowctl.validate_files import read_input
 
@@ -27,27 +29,40 @@ class CheckedFlow:
     """A flow file's verdict: what `validate` reports, what else stops it, and its document."""
 
     result: FileResult  # as `flowctl validate` reports it
-    silenced_errors: tuple[Diagnostic, ...]  # errors the configuration or comments silenced
+    silenced_errors: tuple[Diagnostic, ...]  # errors the configuration or comments silence
+    strict: bool  # the configuration's `strict`: warnings fail, as for `validate`
     data: Mapping[str, Any] | None  # the document, only when nothing stops it
     registry: Registry
 
     @property
-    def usable(self) -> bool:
-        return self.data is not None
+    def passes(self) -> bool:
+        """Whether `flowctl validate` would pass the file (with the same configuration)."""
+        return is_valid(self.result, ReportOptions(strict=self.strict))
+
+    def shown(self) -> FileResult:
+        """What to show: the result, with each silenced error back as the error it is."""
+        if not self.silenced_errors:
+            return self.result
+        silenced = {_identity(diagnostic) for diagnostic in self.silenced_errors}
+        kept = [d for d in self.result.diagnostics if _identity(d) not in silenced]
+        diagnostics = sorted_diagnostics([*kept, *self.silenced_errors])
+        return dataclasses.replace(self.result, diagnostics=diagnostics)
 
 
 def check_flow(source: str | bytes, path: str, config: Config | None = None) -> CheckedFlow:
     """Validate one flow's content in full, with `config` and the file's suppressions applied."""
     from flowctl.validation import get_validator
 
+    config = config or Config()
     validator = get_validator()
     raw, document = validator.validate_loaded(source, path)
-    result = apply(raw, config or Config())
+    result = apply(raw, config)
     shown = {_identity(diagnostic) for diagnostic in result.diagnostics if diagnostic.is_error}
     silenced = tuple(d for d in raw.diagnostics if d.is_error and _identity(d) not in shown)
-    usable = document is not None and result.valid and not silenced
-    data = document.data if document is not None and usable else None
-    return CheckedFlow(result, silenced, data, validator.registry)
+    checked = CheckedFlow(result, silenced, config.strict, None, validator.registry)
+    if document is None or not checked.passes or silenced:
+        return checked
+    return dataclasses.replace(checked, data=document.data)
 
 
 def read_flow(path: str) -> bytes:

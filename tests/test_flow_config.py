@@ -103,7 +103,9 @@ def test_a_silenced_error_still_stops_it_and_says_why(
     assert runner.invoke(app, ["validate", "flow.yaml"]).exit_code == 0  # validate lets it pass
     result = invoke(runner, folder, command, monkeypatch)
     assert result.exit_code == 1
-    assert "[split-percentages]" in result.stderr
+    assert "error: node 'ab' (split)" in result.stderr  # shown once, as the error it is
+    assert result.stderr.count("[split-percentages]") == 1
+    assert "✓" not in result.stderr and "1 file valid" not in result.stderr  # no false comfort
     assert "silence for 'validate'; they still keep the flow from being" in result.stderr
     assert result.stdout == ""
 
@@ -117,3 +119,17 @@ def test_a_run_of_a_flow_the_configuration_accepts_prints_its_trace(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["status"] == "completed"
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_strict_in_the_configuration_stops_a_flow_with_warnings(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    folder = project(tmp_path, ORPHAN.replace("{comment}", ""), "strict = true\n")
+    monkeypatch.chdir(folder)
+    assert runner.invoke(app, ["validate", "flow.yaml"]).exit_code == 1
+    result = invoke(runner, folder, command, monkeypatch)
+    assert result.exit_code == 1
+    assert "warning: node 'orphan' is never reached" in result.stderr
+    assert "flow.yaml is invalid" in result.stderr
+    assert result.stdout == ""

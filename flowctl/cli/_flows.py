@@ -29,19 +29,16 @@ def report_verdict(checked: CheckedFlow, name: str, refusal: str, purpose: str) 
     `refusal` ends the message for an invalid flow ("only a valid flow is drawn"); `purpose`
     says what silenced errors keep it from ("drawn").
     """
-    from flowctl.diagnostics import FileResult
     from flowctl.reporters import ReportOptions
     from flowctl.reporters.text import TextReporter
 
-    reporter = TextReporter(sys.stderr, ReportOptions())
-    result = checked.result
-    if result.diagnostics:
-        reporter.report([result])
-    if not result.valid:
-        raise FlowFailed(f"{name} is invalid; {refusal}")
+    shown = checked.shown()
+    if shown.diagnostics:
+        TextReporter(sys.stderr, ReportOptions(strict=checked.strict)).report([shown])
     if checked.silenced_errors:
-        reporter.report([FileResult(result.path, checked.silenced_errors, result.source)])
         raise FlowFailed(
             f"{name} has errors that the configuration or '# flowctl: ignore' comments silence "
             f"for 'validate'; they still keep the flow from being {purpose}"
         )
+    if not checked.passes:
+        raise FlowFailed(f"{name} is invalid; {refusal}")
