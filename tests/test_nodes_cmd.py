@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from flowctl.cli import app
+from flowctl.cli.nodes_cmd import example_yaml
 from flowctl.registry import default_registry
 from flowctl.validation import get_validator
 
@@ -25,10 +26,13 @@ def test_catalogue_lists_every_type_with_exits_and_summary(runner: CliRunner) ->
 def test_one_type_shows_fields_exits_and_example(runner: CliRunner) -> None:
     result = runner.invoke(app, ["nodes", "delay"])
     assert result.exit_code == 0
-    for text in ("duration", "until.time", "until.weekdays", "time_of_day", "example:", "09:30"):
+    for text in ("duration", "until.time", "until.weekdays", "time_of_day", "example:"):
         assert text in result.output
-    webhook = runner.invoke(app, ["nodes", "webhook"]).output
-    assert "(default: POST)" in webhook
+    assert 'time: "09:30"' in result.output  # quoted, so that a copied 12:30 stays a time
+    webhook = runner.invoke(app, ["nodes", "webhook"], env={"COLUMNS": "160"}).output
+    assert "default" in webhook
+    (method,) = [line for line in webhook.splitlines() if line.startswith("│ method")]
+    assert [cell.strip() for cell in method.split("│")][4] == "POST"
 
 
 def test_unknown_type_is_a_usage_error_with_a_hint(runner: CliRunner) -> None:
@@ -46,3 +50,9 @@ def test_each_example_is_a_valid_node(name: str) -> None:
     rules = {d.rule for d in result.diagnostics}
     # An example with named exits leaves them unmapped once 'next' is removed; all else is valid.
     assert rules <= {"missing-exit"}, result.diagnostics
+
+
+@pytest.mark.parametrize("name", TYPES)
+def test_each_printed_example_reads_back_as_the_example(name: str) -> None:
+    example = default_registry().get(name).example  # type: ignore[union-attr]
+    assert yaml.safe_load(example_yaml(example)) == {"my_node": example}

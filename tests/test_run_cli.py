@@ -125,9 +125,9 @@ def test_malformed_audience_lines_are_reported_counted_and_skipped(runner: CliRu
     assert f"{audience}:9: skipped: the contact holds a lone UTF-16 surrogate" in result.stderr
     assert f"{audience}:10: skipped: NaN is not a JSON number" in result.stderr
     assert f"{audience}:11: skipped: the number 1e999 is too large" in result.stderr
-    assert f"flowctl: error: 8 malformed line(s) in {audience} were skipped" in result.stderr
+    assert f"flowctl: error: 8 malformed lines in {audience} were skipped" in result.stderr
     text = dry_run(runner, "abandoned-cart", "--contacts", audience)
-    assert "3 contacts, 18 node steps, 8 malformed line(s) skipped" in text.stdout
+    assert "3 contacts, 18 node steps, 8 malformed lines skipped" in text.stdout
 
 
 def test_a_dry_run_never_touches_the_network(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import typer
 
 from flowctl.cli._errors import error_handler
@@ -12,7 +15,6 @@ def nodes(
     type_name: str | None = typer.Argument(None, metavar="[TYPE]", help="Show one node type."),
 ) -> None:
     """List the installed node types, or show one type's config fields, exits and an example."""
-    import yaml
     from rich.console import Console
     from rich.syntax import Syntax
     from rich.table import Table
@@ -39,14 +41,31 @@ def nodes(
             raise UsageError(f"no node type '{type_name}'; {hint}")
         console.print(f"[bold]{node_type.name}[/bold]: {node_type.summary}")
         console.print(f"exits: {node_type.exits.describe()}")
-        table = Table("field", "type", "required", "description", title="config")
+        table = Table("field", "type", "required", "default", "description", title="config")
         for field in fields(node_type):
-            default = f" (default: {field.default})" if field.default is not None else ""
-            table.add_row(
-                field.name, field.type, "yes" if field.required else "", field.description + default
-            )
+            default = "" if field.default is None else str(field.default)
+            required = "yes" if field.required else ""
+            table.add_row(field.name, field.type, required, default, field.description)
         console.print(table)
         if node_type.example:
-            example = yaml.safe_dump({"my_node": node_type.example}, sort_keys=False)
+            example = example_yaml(node_type.example)
             console.print("example:")
             console.print(Syntax(example, "yaml", theme="ansi_dark", background_color="default"))
+
+
+_TIME_LIKE = re.compile(r"^[0-9]{1,2}:[0-9]{2}$")
+
+
+def example_yaml(example: dict[str, Any]) -> str:
+    """An example node as YAML, times of day quoted: copied unquoted, `12:30` reads as 750."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = '"' if _TIME_LIKE.match(value) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return yaml.dump({"my_node": example}, Dumper=Dumper, sort_keys=False)

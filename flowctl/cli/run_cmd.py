@@ -136,6 +136,7 @@ def _audience(options: DryRun, path: str) -> None:
     from flowctl.engine import Malformed, Tally, dry_run_audience, read_contacts
     from flowctl.engine.audience import bounded_lines
     from flowctl.nodes.base import FAILED
+    from flowctl.reporters import plural
 
     name, tally = display_name(path), Tally()
     with _open(path) as handle, audience_progress(handle) as progress:
@@ -150,7 +151,8 @@ def _audience(options: DryRun, path: str) -> None:
     if options.output_format is RunFormat.TEXT:
         print_tally(options.flow, tally)
     if tally.malformed:
-        fail(f"{tally.malformed:,} malformed line(s) in {name} were skipped")
+        lines = plural(tally.malformed, "malformed line")
+        fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
         raise typer.Exit(2)
     if tally.statuses[FAILED]:
         raise FlowFailed(f"{tally.statuses[FAILED]} contact run(s) failed")

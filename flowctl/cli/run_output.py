@@ -33,6 +33,7 @@ from flowctl.engine import PreparedFlow, PreparedNode, Run, Tally, iso
 from flowctl.engine.audience import SPLIT
 from flowctl.engine.describe import describe
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
+from flowctl.reporters import plural
 
 _STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
 _SIMULATED = "simulated: nothing was sent, called or stored"
@@ -95,11 +96,9 @@ def print_tally(flow: PreparedFlow, tally: Tally) -> None:
     splits = [node for node in flow.nodes if node.type == SPLIT]
     if splits:
         console.print(_variant_table(splits, tally))
-    skipped = f", {tally.malformed:,} malformed line(s) skipped" if tally.malformed else ""
-    console.print(
-        Text(f"{tally.contacts:,} contacts, {tally.steps:,} node steps{skipped}; ")
-        + Text(_SIMULATED, style="dim")
-    )
+    skipped = f", {plural(tally.malformed, 'malformed line')} skipped" if tally.malformed else ""
+    counts = f"{plural(tally.contacts, 'contact')}, {plural(tally.steps, 'node step')}"
+    console.print(Text(f"{counts}{skipped}; ") + Text(_SIMULATED, style="dim"))
 
 
 def _table(title: str, *headers: str, labels: int = 2) -> Table:

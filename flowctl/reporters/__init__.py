@@ -50,7 +50,8 @@ class Summary:
 
 
 def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    """`1 file`, `12,000 contacts`."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
 def summary_line(summary: Summary) -> str:
