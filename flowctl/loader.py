@@ -7,7 +7,7 @@ billion laughs) all come back as diagnostics. Mapping keys are always strings (`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +63,10 @@ class Document:
         """Span of the mapping key whose value is at `path`, else the value's span."""
         pos = self._keys.get(tuple(path))
         return self.value_span(path) if pos is None else _span(pos)
+
+    def plain_scalars(self) -> Iterator[tuple[Path, str]]:
+        """Every unquoted scalar that YAML 1.1 read as no string: (path, source text)."""
+        return iter(self._plain.items())
 
     def plain_scalar(self, path: Sequence[PathPart]) -> str | None:
         """Source text of an unquoted scalar that YAML 1.1 read as no string (`NO`, `12:30`).

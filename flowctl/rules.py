@@ -168,6 +168,17 @@ _RULES = (
         "settings: {timezone: Berlin}",
     ),
     Rule(
+        "yaml-boolean",
+        _W,
+        "An unquoted yes, no, on or off is read as a boolean.",
+        "flowctl reads YAML 1.1, like PyYAML and many other tools: there an unquoted `yes`, `no`, "
+        "`on` or `off`, in any case, is the boolean true or false, not the word. In a value that "
+        "may be anything (a condition's operand, template params, `update_contact.set`), the "
+        "flow silently compares with a boolean: `in: [SE, NO, DK]` never matches Norway. Quote "
+        "the word for text; write `true` or `false` for a boolean.",
+        "condition: {attribute: country, in: [SE, NO, DK]}",
+    ),
+    Rule(
         "invalid-suppression",
         _W,
         "A `# flowctl: ignore[...]` comment silences nothing.",

@@ -24,6 +24,7 @@ from flowctl.timezones import zone
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
+from flowctl.validation.yaml_traps import boolean_traps
 
 if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
@@ -83,11 +84,14 @@ class Validator:
             return
         translator = Translator(data, document.plain_scalar, self.registry.names())
         broken_nodes: set[str] = set()
+        error_paths: set[tuple[Any, ...]] = set()
         for error in self.schema_errors(data):
             path = tuple(error.absolute_path)
+            error_paths.add(path)
             if len(path) >= 2 and path[0] == "nodes":
                 broken_nodes.add(str(path[1]))
             yield from translator.translate(error)
+        yield from boolean_traps(document, error_paths)
         if not isinstance(data, Mapping):
             return
         yield from _check_settings(data)
