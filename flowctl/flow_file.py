@@ -17,11 +17,10 @@ from typing import Any
 
 from flowctl.config import Config
 from flowctl.diagnostics import Diagnostic, FileResult, sorted_diagnostics
-from flowctl.errors import InputError
 from flowctl.registry import Registry
 from flowctl.reporters import ReportOptions, is_valid
+from flowctl.sources import read_input
 from flowctl.suppressions import apply
-from flowctl.validate_files import read_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +68,7 @@ def read_flow(path: str) -> bytes:
     """A flow file's bytes (or stdin for '-'); `InputError` (exit 2) when it cannot be read."""
     from flowctl.validation import get_validator
 
-    try:
-        return read_input(path, get_validator().limits.max_bytes)
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return read_input(path, get_validator().limits.max_bytes)
 
 
 def _identity(diagnostic: Diagnostic) -> tuple[str, int, int, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,3 +75,17 @@ def expand(arguments: Sequence[str]) -> Inputs:
 
 def display_name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
+
+
+def read_input(path: str, max_bytes: int) -> bytes:
+    """A file's bytes (stdin for '-'), at most one byte past `max_bytes` so that the caller can
+    say it is too large; `InputError` (exit 2) when it cannot be read."""
+    from flowctl.errors import InputError
+
+    try:
+        if path == STDIN:
+            return sys.stdin.buffer.read(max_bytes + 1)
+        with Path(path).open("rb") as handle:
+            return handle.read(max_bytes + 1)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -17,7 +16,7 @@ from flowctl.config import Config, find_config, load_config
 from flowctl.diagnostics import FileResult
 from flowctl.errors import InputError
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
-from flowctl.sources import STDIN, display_name, expand
+from flowctl.sources import STDIN, display_name, expand, read_input
 from flowctl.suppressions import apply
 
 
@@ -31,14 +30,6 @@ class ValidateRequest:
     quiet: bool = False
     output: str | None = None
     config: str | None = None
-
-
-def read_input(path: str, max_bytes: int) -> bytes:
-    """Read a file (or stdin for '-'), at most one byte past the limit so the loader can say so."""
-    if path == STDIN:
-        return sys.stdin.buffer.read(max_bytes + 1)
-    with Path(path).open("rb") as handle:
-        return handle.read(max_bytes + 1)
 
 
 def configured_paths(config: Config) -> list[str]:
@@ -62,8 +53,8 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
     for path in inputs.files:
         try:
             content = read_input(path, validator.limits.max_bytes)
-        except OSError as exc:
-            inputs.problems.append(f"{path}: {exc.strerror or exc}")
+        except InputError as exc:
+            inputs.problems.append(str(exc))
             continue
         results.append(apply(validator.validate_source(content, display_name(path)), config))
     strict = config.strict if request.strict is None else request.strict

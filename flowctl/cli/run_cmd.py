@@ -17,7 +17,7 @@ import typer
 
 from flowctl.cli._errors import error_handler, fail
 from flowctl.errors import FlowFailed, InputError, UsageError
-from flowctl.sources import STDIN, display_name
+from flowctl.sources import STDIN, display_name, read_input
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -109,7 +109,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.nodes.base import FAILED
 
     name = display_name(path)
-    content = _read_contact(path)
+    content = read_input(path, MAX_CONTACT_BYTES)
     if len(content) > MAX_CONTACT_BYTES:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
@@ -120,15 +120,6 @@ def _one(options: DryRun, path: str) -> None:
         print_timeline(result, options.start)
     if result.status == FAILED:
         raise FlowFailed(f"the run failed: {result.error}")
-
-
-def _read_contact(path: str) -> bytes:
-    from flowctl.validate_files import read_input
-
-    try:
-        return read_input(path, MAX_CONTACT_BYTES)
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
 
 
 def _audience(options: DryRun, path: str) -> None:

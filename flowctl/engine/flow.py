@@ -9,14 +9,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowctl import timezones
-from flowctl.config import Config
 from flowctl.diagnostics import FileResult
-from flowctl.flow_file import CheckedFlow, check_flow
 from flowctl.nodes.base import ExitKind, NodeSpec, Step
 from flowctl.registry import Registry
+
+if TYPE_CHECKING:
+    from flowctl.config import Config
+    from flowctl.flow_file import CheckedFlow
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -57,6 +59,8 @@ class LoadedFlow:
 def load_flow(source: str | bytes, path: str, config: Config | None = None) -> LoadedFlow:
     """Validate a flow file in full (as `validate` would with `config`) and, only when no
     error stands in the way, prepare it."""
+    from flowctl.flow_file import check_flow  # configuration and suppressions: not for walks
+
     checked = check_flow(source, path, config)
     if checked.data is None:
         return LoadedFlow(checked, None)
