@@ -254,6 +254,7 @@ def test_aware_non_utc_event_is_converted() -> None:
         ('{"id": "x", "n": 1e999}', "the number 1e999 is too large"),
         ('{"id": "x", "n": 1E+400}', "the number 1E+400 is too large"),
         ('{"id": "x", "n": ' + "9" * 310 + ".5}", "too large for a JSON number"),
+        ('{"id": "x", "n": 1' + "0" * 250 + "e99}", "too large for a JSON number"),
         ('{"id": "\\ud83d"}', "lone UTF-16 surrogate"),
         ('{"id": ' + "1" * 5000 + "}", "a number has more than 4,300 digits"),
     ],

@@ -153,7 +153,11 @@ def test_agrees_keyword_by_keyword(schema: Any) -> None:
 @pytest.mark.parametrize(
     "schema",
     [{"$ref": "other.json#/x"}, {"$id": "https://x.example/s", "type": "object"},
-     {"type": "any"}, {"$ref": "#anchor"}, {"$ref": "#/definitions/missing"}],
+     {"type": "any"}, {"$ref": "#anchor"}, {"$ref": "#/definitions/missing"},
+     {"$ref": "#/definitions/a/definitions/b",
+      "definitions": {"a": {"$id": "http://x.example/a",
+                            "definitions": {"b": {"$ref": "#/definitions/c"}, "c": {}}}}},
+     {"pattern": "("}, {"patternProperties": {"[": {}}}],
     ids=repr,
 )  # fmt: skip
 def test_what_it_does_not_understand_is_left_to_jsonschema(schema: Any) -> None:

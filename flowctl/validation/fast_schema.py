@@ -36,7 +36,7 @@ def compile_schema(schema: Any) -> Predicate | None:
     """A predicate equivalent to `Draft7Validator(schema).is_valid`, or None when unsure."""
     try:
         return _Compiler(schema).compile(schema)
-    except _Unsupported:
+    except (_Unsupported, re.error):  # a bad pattern: jsonschema reports it when it is reached
         return None
 
 
@@ -143,6 +143,8 @@ def _resolve(root: Any, ref: str) -> Any:
         raise _Unsupported  # a plain-name fragment needs an `$id` anchor
     for part in pointer.split("/")[1:]:
         part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(target, dict) and "$id" in target:
+            raise _Unsupported  # an `$id` on the way changes what later references mean
         if isinstance(target, dict) and part in target:
             target = target[part]
         elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
