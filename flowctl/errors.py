@@ -5,6 +5,11 @@ Every abort derives from `FlowctlError` and carries its exit code; the CLI maps 
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class FlowctlError(Exception):
     """Base of every abort; `exit_code` is what the process exits with."""
@@ -30,18 +35,24 @@ class FlowFailed(FlowctlError):
     exit_code = 1
 
 
-def reader_went_away() -> int:
-    """The exit code when stdout's reader closed the pipe early (`flowctl run ... | head`).
+@contextmanager
+def reader_may_leave() -> Iterator[None]:
+    """Writing to stdout, whose reader may close the pipe early (`flowctl run ... | head`).
 
-    That is how the reader says "enough", not a failure: exit 0 quietly, as ripgrep does. Stdout
-    is pointed at /dev/null first, so that flushing it at exit cannot fail once more.
+    That is how the reader says "enough", not a failure of ours: the block just ends, quietly,
+    and the command still exits with what it found so far. Stdout is pointed at /dev/null, so
+    that flushing it at exit cannot fail once more.
     """
-    import os
-    import sys
+    try:
+        yield
+    except BrokenPipeError:
+        silence_stdout()
 
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, once its reader is gone."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError):  # no file descriptor behind stdout (a test's capture)
         pass
-    return 0

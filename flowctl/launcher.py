@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from flowctl.errors import FlowctlError, reader_went_away
+from flowctl.errors import FlowctlError, silence_stdout
 from flowctl.reporters import Format
 from flowctl.validate_files import ValidateRequest, validate_files
 
@@ -69,8 +69,9 @@ def exit_code_of(work: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("flowctl: error: interrupted\n")
         return 130
-    except BrokenPipeError:
-        return reader_went_away()
+    except BrokenPipeError:  # a command that prints once it has decided: the reader had enough
+        silence_stdout()
+        return 0
     except Exception as exc:
         if os.environ.get("FLOWCTL_DEBUG"):
             raise

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from flowctl.config import Config, find_config, load_config
 from flowctl.diagnostics import FileResult
-from flowctl.errors import InputError
+from flowctl.errors import InputError, reader_may_leave
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
 from flowctl.sources import STDIN, display_name, expand, read_input
 from flowctl.suppressions import apply
@@ -59,13 +59,14 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         results.append(apply(validator.validate_source(content, display_name(path)), config))
     strict = config.strict if request.strict is None else request.strict
     options = ReportOptions(strict=strict, quiet=request.quiet)
+    # Decided before the report is written: a reader that stops early changes nothing.
+    code = 2 if inputs.problems else 0 if all(is_valid(r, options) for r in results) else 1
     if results or not inputs.problems or request.output_format is not Format.TEXT:
-        report(results, request, options, stdout)  # not "✓ 0 files valid" when nothing was read
+        with reader_may_leave():  # not "✓ 0 files valid" when nothing was read
+            report(results, request, options, stdout)
     for problem in inputs.problems:
         stderr.write(f"flowctl: error: {problem}\n")
-    if inputs.problems:
-        return 2
-    return 0 if all(is_valid(result, options) for result in results) else 1
+    return code
 
 
 def _check_output(output: str | None, files: list[str]) -> None:

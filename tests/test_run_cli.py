@@ -278,22 +278,43 @@ def test_control_characters_in_user_data_print_escaped(runner: CliRunner) -> Non
     assert result.stdout.count("\nstatus: ") == 1  # only the real one
 
 
-def test_a_reader_that_stops_early_is_no_error(tmp_path: Path) -> None:
-    """`flowctl run ... --format json | head -1`: exit 0 quietly, no 'internal error'."""
+def _closing_reader(*arguments: str) -> tuple[int, bytes, str]:
+    """Run flowctl with a reader that takes one line of stdout, then closes the pipe."""
     import subprocess
     import sys
 
-    audience = tmp_path / "many.jsonl"
-    audience.write_text("".join(f'{{"id": "c{i}"}}\n' for i in range(5000)))
-    flow = str(FLOWS / "ab-test-subject.yaml")
-    command = [sys.executable, "-m", "flowctl", "run", flow, "--dry-run", "--now", NOW,
-               "--contacts", str(audience), "--format", "json"]  # fmt: skip
+    command = [sys.executable, "-m", "flowctl", *arguments]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert child.stdout is not None and child.stderr is not None
     first = child.stdout.readline()
     child.stdout.close()
     with child.stderr:
         stderr = child.stderr.read().decode()
-    assert child.wait() == 0, stderr
+    return child.wait(), first, stderr
+
+
+@pytest.mark.parametrize(("bad_first_line", "code"), [(False, 0), (True, 2)])
+def test_a_reader_that_stops_early_ends_the_run_quietly_with_what_was_found(
+    tmp_path: Path, bad_first_line: bool, code: int
+) -> None:
+    """`flowctl run ... --format json | head -1`: no 'internal error', and the exit code still
+    says what the contacts walked so far showed (a malformed line: 2)."""
+    audience = tmp_path / "many.jsonl"
+    lines = "".join(f'{{"id": "c{i}"}}\n' for i in range(5000))
+    audience.write_text(("not json\n" if bad_first_line else "") + lines)
+    flow = str(FLOWS / "ab-test-subject.yaml")
+    exit_code, first, stderr = _closing_reader(
+        "run", flow, "--dry-run", "--now", NOW, "--contacts", str(audience), "--format", "json"
+    )
+    assert exit_code == code, stderr
     assert json.loads(first)["flow"] == "ab-test-subject"
-    assert stderr == ""
+    assert "internal error" not in stderr and "Traceback" not in stderr
+
+
+def test_a_reader_that_stops_early_does_not_turn_invalid_flows_valid(tmp_path: Path) -> None:
+    cycle = (FIXTURES / "invalid" / "cycle.yaml").read_text()
+    for number in range(400):  # more report than a pipe holds, so the reader's leaving is felt
+        (tmp_path / f"cycle-{number}.yaml").write_text(cycle)
+    exit_code, _, stderr = _closing_reader("validate", str(tmp_path))
+    assert exit_code == 1, stderr
+    assert "internal error" not in stderr

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 import typer
 
-from flowctl.errors import FlowctlError, reader_went_away
+from flowctl.errors import FlowctlError, silence_stdout
 
 
 def fail(message: str) -> None:
@@ -29,8 +29,9 @@ def error_handler() -> Iterator[None]:
     except KeyboardInterrupt:
         fail("interrupted")
         raise typer.Exit(130) from None
-    except BrokenPipeError:
-        raise typer.Exit(reader_went_away()) from None
+    except BrokenPipeError:  # a command that prints once it has decided: the reader had enough
+        silence_stdout()
+        raise typer.Exit(0) from None
     except (typer.Exit, typer.Abort, SystemExit):
         raise
     except Exception as exc:

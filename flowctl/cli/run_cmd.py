@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 import typer
 
 from flowctl.cli._errors import error_handler, fail
-from flowctl.errors import FlowFailed, InputError, UsageError
+from flowctl.errors import FlowFailed, InputError, UsageError, reader_may_leave
 from flowctl.sources import STDIN, display_name, read_input
 
 if TYPE_CHECKING:
@@ -114,10 +114,11 @@ def _one(options: DryRun, path: str) -> None:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
     result = walk(options.flow, contact, options.start, options.seed)
-    if options.output_format is RunFormat.JSON:
-        sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
-    else:
-        print_timeline(result, options.start)
+    with reader_may_leave():
+        if options.output_format is RunFormat.JSON:
+            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            print_timeline(result, options.start)
     if result.status == FAILED:
         raise FlowFailed(f"the run failed: {result.error}")
 
@@ -130,7 +131,8 @@ def _audience(options: DryRun, path: str) -> None:
     from flowctl.reporters import plural
 
     name, tally = display_name(path), Tally()
-    with _open(path) as handle, audience_progress(handle) as progress:
+    # A reader that stops early (`| head`) ends the walk; the exit code says what was found.
+    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
         contacts = read_contacts(bounded_lines(handle), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
@@ -139,8 +141,8 @@ def _audience(options: DryRun, path: str) -> None:
             elif options.output_format is RunFormat.JSON:
                 sys.stdout.write(trace_line(item))
             progress.advance(tally)
-    if options.output_format is RunFormat.TEXT:
-        print_tally(options.flow, tally)
+        if options.output_format is RunFormat.TEXT:
+            print_tally(options.flow, tally)
     if tally.malformed:
         lines = plural(tally.malformed, "malformed line")
         fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
