@@ -105,6 +105,7 @@ _TYPED: dict[str, dict[str, Any]] = {
     "any": {"type": "array", "items": {"$ref": _REF}},
     "not": {"$ref": _REF},
     "within": {"$ref": "#/definitions/duration"},
+    "exists": {"type": "boolean", "x-flowctl-rule": RULE},  # typed, so editors offer true/false
 }
 CONDITION_SCHEMA: dict[str, Any] = {
     "type": "object",

@@ -108,3 +108,22 @@ def test_dates_in_free_form_values_are_reported_with_what_yaml_read() -> None:
         'quote it: launch_day: "2026-01-01"', 'quote it: signed_up: "2026-01-01 10:00:00"',
         'quote it: "2026-01-01"',
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("snippet", "warned"),
+    [
+        ("{attribute: country, in: [SE, NO, DK]}", True),
+        ("{attribute: opted_in, equals: yes}", True),
+        ("{attribute: email, exists: yes}", False),  # a boolean field: `yes` means true
+        ("{attribute: email, exists: true}", False),
+        ("{attribute: country, equals: 'NO'}", False),
+    ],
+)
+def test_yaml_booleans_warn_only_where_text_would_do(snippet: str, warned: bool) -> None:
+    text = (
+        "version: 1\nname: x\nx-notes: {draft: yes}\nstart: a\nnodes:\n"
+        f"  a: {{type: filter, config: {{condition: {snippet}}}}}\n"
+    )
+    rules = [d.rule for d in get_validator().validate_source(text, "t.yaml").diagnostics]
+    assert rules == (["yaml-boolean"] if warned else [])

@@ -42,6 +42,9 @@ class Validator:
         self._accepts = compile_schema(self.schema)
         self._checker: SchemaChecker | None = None
 
+    def _passes_schema(self, data: Any) -> bool:
+        return next(self.schema_errors(data), None) is None
+
     def schema_errors(self, data: Any) -> Iterator[ValidationError]:
         """The `jsonschema` errors of a document against the merged schema, in its order."""
         if self._accepts is not None:
@@ -91,7 +94,7 @@ class Validator:
             if len(path) >= 2 and path[0] == "nodes":
                 broken_nodes.add(str(path[1]))
             yield from translator.translate(error)
-        yield from boolean_traps(document, error_paths)
+        yield from boolean_traps(document, error_paths, self._passes_schema)
         if not isinstance(data, Mapping):
             return
         yield from _check_settings(data)
