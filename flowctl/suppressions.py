@@ -110,7 +110,14 @@ class _Scalars:
             for token in yaml.scan(source, Loader=yaml.SafeLoader):
                 if isinstance(token, yaml.ScalarToken) and not token.plain:
                     start, end = token.start_mark, token.end_mark
-                    self._spans.append(((start.line, start.column), (end.line, end.column)))
+                    # A block string's text starts below its `|` or `>`, whose line may end
+                    # in a real comment.
+                    first = (
+                        (start.line + 1, 0)
+                        if token.style in ("|", ">")
+                        else (start.line, start.column)
+                    )
+                    self._spans.append((first, (end.line, end.column)))
         except yaml.YAMLError:
             pass  # keep the strings found before the error
 

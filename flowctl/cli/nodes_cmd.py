@@ -57,7 +57,11 @@ _TIME_LIKE = re.compile(r"^[0-9]{1,2}:[0-9]{2}$")
 
 
 def example_yaml(example: dict[str, Any]) -> str:
-    """An example node as YAML, times of day quoted: copied unquoted, `12:30` reads as 750."""
+    """An example node as YAML, every time of day quoted.
+
+    PyYAML quotes `12:30` itself but prints `09:30` bare (that one reads back as text); someone
+    who copies the bare form and types `12:30` gets 750, so examples show the habit to copy.
+    """
     import yaml
 
     class Dumper(yaml.SafeDumper):
