@@ -71,6 +71,8 @@ def loads(text: str | bytes) -> Any:
         raw = text
     try:
         value = _DECODER.decode(raw)
+    except RecursionError:
+        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         if "integer string conversion" not in str(exc):
             raise

@@ -21,11 +21,12 @@ from flowctl.rules import RULES, default_severity
 from flowctl.sources import STDIN_NAME
 from flowctl.words import did_you_mean
 
-# `#` starts a YAML comment at the start of a line or after whitespace. The pattern also takes
-# near misses (no colon, capitals, a space before `[`, no `]`), to report them rather than
-# silently ignore a comment its writer meant to suppress something.
+# `#` starts a YAML comment at the start of a line or after a space or tab (no other whitespace:
+# after a no-break space it is text). The pattern also takes near misses (no colon, capitals, a
+# space before `[`, no `]`), to report them rather than silently ignore a comment its writer
+# meant to suppress something.
 _COMMENT = re.compile(
-    r"(?:^|(?<=\s))#\s*(?P<word>flowctl)(?P<colon>\s*:)?\s*(?P<directive>[\w-]*)"
+    r"(?:^|(?<=[ \t]))#\s*(?P<word>flowctl)(?P<colon>\s*:)?\s*(?P<directive>[\w-]*)"
     r"(?P<gap>\s*)(?:\[(?P<ids>[^\]]*)(?P<close>\])?)?",
     re.IGNORECASE,
 )
@@ -107,7 +108,9 @@ class _Scalars:
 
         self._spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         try:
-            for token in yaml.scan(source, Loader=yaml.SafeLoader):
+            # libyaml's scanner where there is one: it reads what the loader read (tabs included).
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            for token in yaml.scan(source, Loader=loader):
                 if isinstance(token, yaml.ScalarToken) and not token.plain:
                     start, end = token.start_mark, token.end_mark
                     # A block string's text starts below its `|` or `>`, whose line may end

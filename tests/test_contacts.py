@@ -257,6 +257,7 @@ def test_aware_non_utc_event_is_converted() -> None:
         ('{"id": "x", "n": 1' + "0" * 250 + "e99}", "too large for a JSON number"),
         ('{"id": "\\ud83d"}', "lone UTF-16 surrogate"),
         ('{"id": ' + "1" * 5000 + "}", "a number has more than 4,300 digits"),
+        ("[" * 100_000, "the contact nests deeper than 100 levels"),
     ],
 )
 def test_loads_refuses_what_would_break_a_trace(text: str, message: str) -> None:

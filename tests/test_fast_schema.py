@@ -171,3 +171,7 @@ def test_values_it_cannot_judge_exactly_are_undecided() -> None:
         predicate([True, 1])
     with pytest.raises(Undecided):
         predicate([math.nan, math.nan])
+
+
+def test_a_reference_into_a_list_by_a_non_ascii_digit_is_left_to_jsonschema() -> None:
+    assert compile_schema({"$ref": "#/allOf/²", "allOf": [{}]}) is None

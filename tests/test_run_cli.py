@@ -318,3 +318,43 @@ def test_a_reader_that_stops_early_does_not_turn_invalid_flows_valid(tmp_path: P
     exit_code, _, stderr = _closing_reader("validate", str(tmp_path))
     assert exit_code == 1, stderr
     assert "internal error" not in stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code"),
+    [
+        (
+            [
+                "run",
+                str(FLOWS / "post-purchase.yaml"),
+                "--dry-run",
+                "--now",
+                NOW,
+                "--contact",
+                CONTACT,
+            ],
+            0,
+        ),
+        (["nodes", "delay"], 0),
+        (["validate", str(FLOWS)], 0),
+        (["validate", str(FIXTURES / "invalid" / "cycle.yaml")], 1),
+    ],
+    ids=["run-timeline", "nodes", "validate-valid", "validate-invalid"],
+)
+def test_text_output_to_a_reader_that_is_already_gone(arguments: list[str], code: int) -> None:
+    """Rich's own broken-pipe answer is exit 1; flowctl keeps its verdict instead."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flowctl", *arguments],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "FORCE_COLOR": "1"},  # through rich, as on a terminal
+    )
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # gone before the first line
+    with child.stderr:
+        stderr = child.stderr.read().decode()
+    assert child.wait() == code, stderr
+    assert "internal error" not in stderr

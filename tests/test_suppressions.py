@@ -202,3 +202,19 @@ def test_a_comment_cannot_silence_its_own_report(runner: CliRunner, write) -> No
         ("invalid-suppression", "the suppression names unknown rule 'bogus'; "
          "run 'flowctl rules' to list them"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A tab that libyaml accepts, earlier in the file: strings after it are still strings.
+        "version: 1\nname:\tquiet\nstart: a\nnodes:\n  a:\n    type: delay\n"
+        '    config: {duration: 1d}\n    next: "bb # flowctl: ignore[dangling-edge]"\n',
+        # A no-break space before `#` does not start a YAML comment: this is plain text.
+        flow(next_a="bb\u00a0#\u00a0flowctl:\u00a0ignore[dangling-edge]"),
+    ],
+    ids=["tab-earlier", "no-break-space"],
+)
+def test_look_alikes_that_are_text_never_suppress(runner: CliRunner, write, text: str) -> None:
+    rules = [rule for rule, _, _ in found(runner, write(text))[1]]
+    assert "dangling-edge" in rules

@@ -15,17 +15,17 @@ def nodes(
     type_name: str | None = typer.Argument(None, metavar="[TYPE]", help="Show one node type."),
 ) -> None:
     """List the installed node types, or show one type's config fields, exits and an example."""
-    from rich.console import Console
     from rich.syntax import Syntax
     from rich.table import Table
 
     from flowctl.catalogue import fields
     from flowctl.registry import default_registry
+    from flowctl.reporters.console import console as make_console
     from flowctl.words import did_you_mean
 
     with error_handler():
         registry = default_registry()
-        console = Console(highlight=False, soft_wrap=True)
+        console = make_console(soft_wrap=True)
         if type_name is None:
             table = Table("type", "exits", "summary", "from", title="flowctl node types")
             for registration in registry.registrations():

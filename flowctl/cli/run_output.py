@@ -34,6 +34,7 @@ from flowctl.engine.audience import SPLIT
 from flowctl.engine.describe import describe
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.reporters import plural
+from flowctl.reporters.console import console as make_console
 
 _STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
 _SIMULATED = "simulated: nothing was sent, called or stored"
@@ -51,7 +52,7 @@ def printable(text: str) -> str:
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, emoji=False)
+    return make_console(stderr=stderr, soft_wrap=True)
 
 
 def _status(status: str) -> Text:

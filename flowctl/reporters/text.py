@@ -99,9 +99,10 @@ class TextReporter(Reporter):
             )
 
     def _coloured(self, shown: list[Line]) -> None:
-        from rich.console import Console
         from rich.text import Text
 
-        console = Console(file=self.stream, highlight=False, soft_wrap=True, emoji=False)
+        from flowctl.reporters.console import console as make_console
+
+        console = make_console(file=self.stream, soft_wrap=True)
         for line in shown:
             console.print(Text.assemble(*line))

@@ -147,7 +147,12 @@ def _resolve(root: Any, ref: str) -> Any:
             raise _Unsupported  # an `$id` on the way changes what later references mean
         if isinstance(target, dict) and part in target:
             target = target[part]
-        elif isinstance(target, list) and part.isdigit() and int(part) < len(target):
+        elif (
+            isinstance(target, list)
+            and part.isascii()
+            and part.isdigit()
+            and int(part) < len(target)
+        ):
             target = target[int(part)]
         else:
             raise _Unsupported
