@@ -26,7 +26,6 @@ if not __package__:  # run as `python benchmarks/bench_run.py`: make `benchmarks
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.timing import best_of, print_table
-from flowctl.contacts import Contact, parse_contact
 from flowctl.engine import (
     PreparedFlow,
     PreparedNode,
@@ -36,6 +35,7 @@ from flowctl.engine import (
     read_contacts,
     walk,
 )
+from flowctl.language.contacts import Contact, parse_contact
 from flowctl.nodes.base import Outcome, Step
 
 CONTACTS = 100_000

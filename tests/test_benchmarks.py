@@ -12,7 +12,7 @@ import yaml
 
 from benchmarks import __main__ as runner
 from benchmarks.flowgen import generate_flow
-from flowctl.registry import default_registry
+from flowctl.plugins.registry import default_registry
 from flowctl.validation import get_validator
 
 

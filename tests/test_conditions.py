@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.conditions import CONDITION_SCHEMA, KEYS, OPERATORS, check_condition, evaluate
-from flowctl.contacts import Contact, Event
-from flowctl.durations import DURATION_SCHEMA
+from flowctl.language.conditions import CONDITION_SCHEMA, KEYS, OPERATORS, check_condition, evaluate
+from flowctl.language.contacts import Contact, Event
+from flowctl.language.durations import DURATION_SCHEMA
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=30)
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

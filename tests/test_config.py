@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.config import Config, discover, find_config, glob_pattern
+from flowctl.config.settings import Config, discover, find_config, glob_pattern
 
 from .conftest import FIXTURES, FLOWS
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.contacts import (
+from flowctl.language.contacts import (
     Contact,
     ContactError,
     Event,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.durations import (
+from flowctl.language.durations import (
     DURATION_SCHEMA,
     TIME_OF_DAY_SCHEMA,
     check_duration,

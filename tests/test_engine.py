@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.contacts import Contact, parse_contact
 from flowctl.engine import (
     Malformed,
     PreparedFlow,
@@ -23,11 +22,12 @@ from flowctl.engine import (
     read_contacts,
     walk,
 )
-from flowctl.engine.audience import bounded_lines
-from flowctl.loader import load
+from flowctl.language.contacts import Contact, parse_contact
+from flowctl.loading.yaml_file import load
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, object_schema
 from flowctl.nodes.split import BUCKETS, bucket
-from flowctl.registry import Registration, Registry, default_registry
+from flowctl.plugins.registry import Registration, Registry, default_registry
+from flowctl.simulate.audience import bounded_lines
 from flowctl.validation import Validator
 
 from .conftest import FIXTURES, FLOWS

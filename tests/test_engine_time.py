@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.contacts import parse_contact
 from flowctl.engine import PreparedFlow, Run, load_flow, walk
+from flowctl.language.contacts import parse_contact
 from flowctl.nodes.delay import next_moment
 
 from .conftest import FIXTURES

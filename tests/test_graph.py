@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.graph import FlowGraph, GraphEdge, GraphNode, dot, mermaid
 from flowctl.nodes.base import ExitKind
+from flowctl.render.graph import FlowGraph, GraphEdge, GraphNode, dot, mermaid
 
 from .conftest import FIXTURES, FLOWS
 

@@ -11,10 +11,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-import flowctl.validate_files
+import flowctl.validation.files
 from flowctl.cli import app
 from flowctl.launcher import parse_validate
-from flowctl.validate_files import ValidateRequest
+from flowctl.validation.files import ValidateRequest
 
 from .conftest import FIXTURES, FLOWS, ROOT
 
@@ -53,7 +53,7 @@ def test_plain_command_lines_give_the_typer_commands_request(
         seen.append(request)
         return 0
 
-    monkeypatch.setattr(flowctl.validate_files, "validate_files", record)
+    monkeypatch.setattr(flowctl.validation.files, "validate_files", record)
     result = runner.invoke(app, ["validate", *arguments])
     assert result.exit_code == 0, result.output
     assert parse_validate(arguments) == seen[0]

@@ -10,9 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowctl import loader
-from flowctl.diagnostics import Diagnostic
-from flowctl.loader import Document, Limits, LoadResult, Span, load
+from flowctl.diagnostics.findings import Diagnostic
+from flowctl.loading import yaml_file as loader
+from flowctl.loading.yaml_file import Document, Limits, LoadResult, Span, load
 
 FLOW = (Path(__file__).parent / "fixtures" / "loader" / "post_purchase.yaml").read_bytes()
 PARSERS = [yaml.CSafeLoader, yaml.SafeLoader] if yaml.__with_libyaml__ else [yaml.SafeLoader]

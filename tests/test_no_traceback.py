@@ -9,8 +9,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowctl.registry import default_registry
-from flowctl.rules import RULES
+from flowctl.diagnostics.rules import RULES
+from flowctl.plugins.registry import default_registry
 from flowctl.validation import get_validator
 
 from .conftest import FLOWS

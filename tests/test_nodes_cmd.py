@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from flowctl.cli import app
 from flowctl.cli.nodes_cmd import example_yaml
-from flowctl.registry import default_registry
+from flowctl.plugins.registry import default_registry
 from flowctl.validation import get_validator
 
 TYPES = default_registry().names()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from flowctl import plugin_index
-from flowctl.plugin_index import Target, entry_points, fingerprint
-from flowctl.registry import ENTRY_POINT_GROUP
+from flowctl.plugins import entry_points as plugin_index
+from flowctl.plugins.entry_points import Target, entry_points, fingerprint
+from flowctl.plugins.registry import ENTRY_POINT_GROUP
 
 
 @pytest.fixture
@@ -88,5 +88,5 @@ def test_a_custom_distribution_finder_disables_the_cache(monkeypatch: pytest.Mon
 
 
 def test_target_loads_module_attributes() -> None:
-    assert Target("x", "flowctl.plugin_index:Target.load", "flowctl").load() is Target.load
-    assert Target("x", "flowctl.plugin_index", "flowctl").load() is plugin_index
+    assert Target("x", "flowctl.plugins.entry_points:Target.load", "flowctl").load() is Target.load
+    assert Target("x", "flowctl.plugins.entry_points", "flowctl").load() is plugin_index

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.registry import default_registry
+from flowctl.plugins.registry import default_registry
 
 from .conftest import ROOT
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.contacts import Contact
-from flowctl.references import TEMPLATE_DESCRIPTION, check_references, render
+from flowctl.language.contacts import Contact
+from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references, render
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=40)
 BASE = ("nodes", "hi", "config", "params")

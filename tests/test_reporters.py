@@ -13,9 +13,9 @@ from jsonschema import Draft4Validator
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.diagnostics import Diagnostic, Severity
+from flowctl.diagnostics.findings import Diagnostic, Severity
+from flowctl.diagnostics.rules import RULES
 from flowctl.reporters.github import command
-from flowctl.rules import RULES
 
 from .conftest import FIXTURES
 

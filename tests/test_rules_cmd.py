@@ -8,7 +8,7 @@ import re
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.rules import RULES
+from flowctl.diagnostics.rules import RULES
 
 from .conftest import FIXTURES
 

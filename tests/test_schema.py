@@ -13,8 +13,8 @@ from jsonschema import Draft7Validator
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.registry import default_registry
-from flowctl.schema import build_schema, dumps
+from flowctl.plugins.registry import default_registry
+from flowctl.schema.merged import build_schema, dumps
 
 from .conftest import FLOWS, ROOT
 

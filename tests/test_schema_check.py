@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from flowctl.loader import load
-from flowctl.registry import default_registry
-from flowctl.schema import build_schema
+from flowctl.loading.yaml_file import load
+from flowctl.plugins.registry import default_registry
+from flowctl.schema.merged import build_schema
 from flowctl.validation.schema_check import SchemaChecker
 
 from .conftest import FIXTURES, FLOWS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flowctl.timezones import zone
+from flowctl.language.timezones import zone
 from flowctl.validation import get_validator
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.rules import RULES
+from flowctl.diagnostics.rules import RULES
 from flowctl.validation import get_validator
 
 from .conftest import FIXTURES, FLOWS

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 from flowctl.errors import FlowFailed
 
 if TYPE_CHECKING:
-    from flowctl.config import Config
-    from flowctl.flow_file import CheckedFlow
+    from flowctl.config.settings import Config
+    from flowctl.validation.flow_file import CheckedFlow
 
 
 def project_config() -> Config:
     """The configuration `flowctl validate` would use here; its warnings go to stderr."""
-    from flowctl.config import find_config
+    from flowctl.config.settings import find_config
 
     config = find_config()
     for warning in config.warnings:

@@ -11,7 +11,7 @@ import typer
 
 from flowctl.cli._errors import error_handler
 from flowctl.errors import InputError, UsageError
-from flowctl.graph import GraphFormat
+from flowctl.render.graph import GraphFormat
 
 INSTALL_GRAPHVIZ = (
     "--format svg needs Graphviz's 'dot' command: install Graphviz "
@@ -45,10 +45,10 @@ def graph(
 
     Nodes are labelled with their id and type, edges with their exit names.
     """
-    from flowctl import graph as render
     from flowctl.cli._flows import project_config, report_verdict
-    from flowctl.flow_file import check_flow, read_flow
-    from flowctl.sources import display_name
+    from flowctl.loading.sources import display_name
+    from flowctl.render import graph as render
+    from flowctl.validation.flow_file import check_flow, read_flow
 
     with error_handler():
         name = display_name(flow)

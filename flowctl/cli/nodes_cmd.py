@@ -18,8 +18,8 @@ def nodes(
     from rich.syntax import Syntax
     from rich.table import Table
 
-    from flowctl.catalogue import fields
-    from flowctl.registry import default_registry
+    from flowctl.plugins.catalogue import fields
+    from flowctl.plugins.registry import default_registry
     from flowctl.reporters.console import console as make_console
     from flowctl.words import did_you_mean
 

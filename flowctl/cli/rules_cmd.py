@@ -14,7 +14,7 @@ def describe(rule_id: str) -> str:
     """One rule as a section: `id (severity): summary`, the explanation, the example."""
     import textwrap
 
-    from flowctl.rules import RULES
+    from flowctl.diagnostics.rules import RULES
 
     rule = RULES[rule_id]
     explanation = textwrap.fill(
@@ -32,7 +32,7 @@ def rules(
     The same text goes into SARIF output. Rule ids are what the `ignore` and `severity`
     settings and `# flowctl: ignore[RULE]` comments take.
     """
-    from flowctl.rules import RULES
+    from flowctl.diagnostics.rules import RULES
     from flowctl.words import did_you_mean
 
     with error_handler():

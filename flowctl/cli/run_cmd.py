@@ -17,7 +17,7 @@ import typer
 
 from flowctl.cli._errors import error_handler, fail
 from flowctl.errors import FlowFailed, InputError, UsageError, reader_may_leave
-from flowctl.sources import STDIN, display_name, read_input
+from flowctl.loading.sources import STDIN, display_name, read_input
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -69,7 +69,7 @@ def run(
     ),
 ) -> None:
     """Dry-run a flow for one contact (a step-by-step timeline) or an audience (a tally)."""
-    from flowctl.engine.inputs import parse_now, parse_overrides
+    from flowctl.simulate.inputs import parse_now, parse_overrides
 
     with error_handler():
         if not dry_run:
@@ -91,7 +91,7 @@ def _load(path: str) -> PreparedFlow:
     """Validate the flow in full; report its diagnostics on stderr; exit 1 when it cannot run."""
     from flowctl.cli._flows import project_config, report_verdict
     from flowctl.engine import load_flow
-    from flowctl.flow_file import read_flow
+    from flowctl.validation.flow_file import read_flow
 
     name = display_name(path)
     loaded = load_flow(read_flow(path), name, project_config())
@@ -105,8 +105,8 @@ def _one(options: DryRun, path: str) -> None:
 
     from flowctl.cli.run_output import print_timeline
     from flowctl.engine import walk
-    from flowctl.engine.inputs import read_contact
     from flowctl.nodes.base import FAILED
+    from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
     content = read_input(path, MAX_CONTACT_BYTES)
@@ -126,9 +126,9 @@ def _one(options: DryRun, path: str) -> None:
 def _audience(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import audience_progress, print_tally, trace_line
     from flowctl.engine import Malformed, Tally, dry_run_audience, read_contacts
-    from flowctl.engine.audience import bounded_lines
     from flowctl.nodes.base import FAILED
     from flowctl.reporters import plural
+    from flowctl.simulate.audience import bounded_lines
 
     name, tally = display_name(path), Tally()
     # A reader that stops early (`| head`) ends the walk; the exit code says what was found.

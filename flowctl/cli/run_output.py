@@ -30,11 +30,11 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from flowctl.engine import PreparedFlow, PreparedNode, Run, Tally, iso
-from flowctl.engine.audience import SPLIT
-from flowctl.engine.describe import describe
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
+from flowctl.render.timeline import describe
 from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
+from flowctl.simulate.audience import SPLIT
 
 _STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
 _SIMULATED = "simulated: nothing was sent, called or stored"

@@ -42,8 +42,8 @@ def schema(
     ),
 ) -> None:
     """The JSON Schema of flow files, merged from every installed node type."""
-    from flowctl.registry import default_registry
-    from flowctl.schema import build_schema, dumps
+    from flowctl.plugins.registry import default_registry
+    from flowctl.schema.merged import build_schema, dumps
 
     with error_handler():
         text = dumps(build_schema(default_registry()))

@@ -7,10 +7,10 @@ Nothing here performs effects or writes to the terminal: runs are data, the CLI 
 
 from __future__ import annotations
 
-from flowctl.engine.audience import Malformed, Tally, dry_run_audience, read_contacts
-from flowctl.engine.flow import LoadedFlow, PreparedFlow, PreparedNode, load_flow, prepare_flow
+from flowctl.engine.plan import LoadedFlow, PreparedFlow, PreparedNode, load_flow, prepare_flow
 from flowctl.engine.trace import Run, StepRecord, iso
-from flowctl.engine.walk import walk
+from flowctl.simulate.audience import Malformed, Tally, dry_run_audience, read_contacts
+from flowctl.simulate.dry_run import walk
 
 __all__ = [
     "LoadedFlow",

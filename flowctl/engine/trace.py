@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from flowctl.engine.flow import PreparedNode
+from flowctl.engine.plan import PreparedNode
 from flowctl.nodes.base import Outcome
 
 

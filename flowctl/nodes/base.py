@@ -20,9 +20,9 @@ from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
 
-from flowctl.contacts import Contact
-from flowctl.diagnostics import Finding, Path
-from flowctl.references import template
+from flowctl.diagnostics.findings import Finding, Path
+from flowctl.language.contacts import Contact
+from flowctl.language.references import template
 
 
 class ExitKind(StrEnum):

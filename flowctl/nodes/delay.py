@@ -6,8 +6,8 @@ from collections.abc import Container
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, ClassVar
 
-from flowctl import timezones
-from flowctl.durations import parse_duration, parse_time_of_day
+from flowctl.language import timezones
+from flowctl.language.durations import parse_duration, parse_time_of_day
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 from flowctl.words import show
 

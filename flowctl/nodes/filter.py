@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from flowctl.conditions import check_condition, evaluator
-from flowctl.diagnostics import Finding
+from flowctl.diagnostics.findings import Finding
+from flowctl.language.conditions import check_condition, evaluator
 from flowctl.nodes.base import (
     FILTERED,
     NodeSpec,

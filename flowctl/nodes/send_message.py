@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from flowctl.diagnostics import Finding
+from flowctl.diagnostics.findings import Finding
+from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references
 from flowctl.nodes.base import (
     NodeSpec,
     NodeType,
@@ -15,7 +16,6 @@ from flowctl.nodes.base import (
     object_schema,
     renderer,
 )
-from flowctl.references import TEMPLATE_DESCRIPTION, check_references
 
 CHANNELS = ("email", "sms", "push", "webhook")
 

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from flowctl.diagnostics import Finding
+from flowctl.diagnostics.findings import Finding
 from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 BUCKETS = 10_000  # 0.01 % resolution: a percent is 100 buckets

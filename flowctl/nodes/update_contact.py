@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.contacts import Contact, set_attribute, unset_attribute
+from flowctl.language.contacts import Contact, set_attribute, unset_attribute
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 ATTRIBUTE_PATH = r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$"

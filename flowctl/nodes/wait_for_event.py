@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.conditions import event_matches
-from flowctl.durations import parse_duration
+from flowctl.language.conditions import event_matches
+from flowctl.language.durations import parse_duration
 from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
 

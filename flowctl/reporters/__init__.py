@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import ClassVar, TextIO
 
-from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.diagnostics.findings import Diagnostic, FileResult
 
 
 class Format(StrEnum):

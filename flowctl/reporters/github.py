@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.diagnostics.findings import Diagnostic, FileResult
 from flowctl.reporters import Format, Reporter, Summary, summary_line, with_hint
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from flowctl.diagnostics import FileResult
+from flowctl.diagnostics.findings import FileResult
 from flowctl.reporters import Format, Reporter, Summary, is_valid
 
 

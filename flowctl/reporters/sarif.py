@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from flowctl import __version__
-from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.diagnostics.findings import Diagnostic, FileResult
+from flowctl.diagnostics.rules import RULES, Rule
 from flowctl.reporters import Format, Reporter, with_hint
-from flowctl.rules import RULES, Rule
 
 SCHEMA_URI = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

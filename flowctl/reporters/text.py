@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from typing import TextIO
 
-from flowctl.diagnostics import Diagnostic, FileResult
+from flowctl.diagnostics.findings import Diagnostic, FileResult
 from flowctl.reporters import Format, Reporter, Summary, summary_line
 
 Span = tuple[str, str]  # (text, rich style; "" for none)

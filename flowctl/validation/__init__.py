@@ -14,13 +14,19 @@ import functools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flowctl.diagnostics import Diagnostic, FileResult, Finding, json_pointer, sorted_diagnostics
-from flowctl.loader import Document, Limits, load
+from flowctl.diagnostics.findings import (
+    Diagnostic,
+    FileResult,
+    Finding,
+    json_pointer,
+    sorted_diagnostics,
+)
+from flowctl.diagnostics.rules import default_severity
+from flowctl.language.timezones import zone
+from flowctl.loading.yaml_file import Document, Limits, load
 from flowctl.nodes.base import NodeSpec
-from flowctl.registry import Registry, default_registry
-from flowctl.rules import default_severity
-from flowctl.schema import build_schema
-from flowctl.timezones import zone
+from flowctl.plugins.registry import Registry, default_registry
+from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label

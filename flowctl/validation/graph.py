@@ -6,9 +6,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flowctl.diagnostics import Finding, Path
+from flowctl.diagnostics.findings import Finding, Path
 from flowctl.nodes.base import ExitKind, Exits
-from flowctl.registry import Registry
+from flowctl.plugins.registry import Registry
 from flowctl.validation.schema_errors import node_label
 from flowctl.words import did_you_mean
 

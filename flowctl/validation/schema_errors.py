@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from flowctl.diagnostics import Finding, Path
+from flowctl.diagnostics.findings import Finding, Path
 from flowctl.words import a_type, closest, did_you_mean, show, type_name
 
 if TYPE_CHECKING:  # jsonschema is imported only once a document has schema errors

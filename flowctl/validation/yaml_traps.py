@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Iterator
 from typing import Any
 
-from flowctl.diagnostics import Finding, Path
-from flowctl.loader import Document
+from flowctl.diagnostics.findings import Finding, Path
+from flowctl.loading.yaml_file import Document
 from flowctl.validation.schema_errors import head
 
 RULE = "yaml-boolean"

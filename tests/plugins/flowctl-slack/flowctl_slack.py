@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
-from flowctl.diagnostics import Finding
+from flowctl.diagnostics.findings import Finding
 from flowctl.nodes.base import NodeSpec, NodeType, object_schema
 
 

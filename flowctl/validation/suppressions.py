@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from flowctl.config import Config
-from flowctl.diagnostics import Diagnostic, FileResult, sorted_diagnostics
-from flowctl.rules import RULES, default_severity
-from flowctl.sources import STDIN_NAME
+from flowctl.config.settings import Config
+from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
+from flowctl.diagnostics.rules import RULES, default_severity
+from flowctl.loading.sources import STDIN_NAME
 from flowctl.words import did_you_mean
 
 # `#` starts a YAML comment at the start of a line or after a space or tab (no other whitespace:
@@ -145,7 +145,7 @@ def _at(path: str, line: int, match: re.Match[str], message: str) -> Diagnostic:
 
 def node_lines(result: FileResult) -> dict[str, int]:
     """The line of each node's id, from a fresh load of the file (only files with comments)."""
-    from flowctl.loader import load
+    from flowctl.loading.yaml_file import load
 
     document = load(result.source, result.path).document
     data = document.data if document is not None else None

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import yaml
 from yaml.constructor import SafeConstructor
 
-from flowctl.diagnostics import Diagnostic, Path, Severity, json_pointer
+from flowctl.diagnostics.findings import Diagnostic, Path, Severity, json_pointer
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG + "str"

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from flowctl.contacts import Contact, ContactError, loads, parse_contact
-from flowctl.engine.flow import PreparedFlow
-from flowctl.engine.inputs import with_overrides
+from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.trace import Run
-from flowctl.engine.walk import walk
+from flowctl.language.contacts import Contact, ContactError, loads, parse_contact
 from flowctl.nodes.base import STATUSES
+from flowctl.simulate.dry_run import walk
+from flowctl.simulate.inputs import with_overrides
 
 _BOM = "\ufeff"  # some editors start UTF-8 files with one
 SPLIT = "split"  # its exits are A/B variants: the CLI shows how each one converted

@@ -15,12 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flowctl.config import Config
-from flowctl.diagnostics import Diagnostic, FileResult, sorted_diagnostics
-from flowctl.registry import Registry
+from flowctl.config.settings import Config
+from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
+from flowctl.loading.sources import read_input
+from flowctl.plugins.registry import Registry
 from flowctl.reporters import ReportOptions, is_valid
-from flowctl.sources import read_input
-from flowctl.suppressions import apply
+from flowctl.validation.suppressions import apply
 
 
 @dataclass(frozen=True, slots=True)

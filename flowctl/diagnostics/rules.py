@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flowctl.diagnostics import Severity
+from flowctl.diagnostics.findings import Severity
 
 
 @dataclass(frozen=True, slots=True)

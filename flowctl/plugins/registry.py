@@ -7,7 +7,8 @@ plugin is reported by distribution name, not as a traceback.
 Entry points are imported lazily, one by one, when a type is first asked for by name: listing the
 names costs no plugin import, and a command that needs two types imports two modules. Iterating
 the registry (as building the merged schema does) imports them all. Which entry points exist is
-remembered between runs (`flowctl.plugin_index`), so start-up does not scan every distribution.
+remembered between runs (`flowctl.plugins.entry_points`), so start-up does not scan every
+distribution.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 
 from flowctl.errors import PluginError
 from flowctl.nodes.base import NodeType
-from flowctl.plugin_index import Target, entry_points
+from flowctl.plugins.entry_points import Target, entry_points
 
 ENTRY_POINT_GROUP = "flowctl.nodes"
 

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Mapping
 from difflib import get_close_matches
 from typing import Any
 
-from flowctl.contacts import Contact, ContactError, get_attribute, split_path
-from flowctl.diagnostics import Finding, Path
+from flowctl.diagnostics.findings import Finding, Path
+from flowctl.language.contacts import Contact, ContactError, get_attribute, split_path
 from flowctl.words import show
 
 RULE = "invalid-reference"

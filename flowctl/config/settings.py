@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flowctl.diagnostics import Severity
+from flowctl.diagnostics.findings import Severity
+from flowctl.diagnostics.rules import RULES
 from flowctl.errors import UsageError
-from flowctl.rules import RULES
 from flowctl.words import did_you_mean
 
 DEDICATED = ".flowctl.toml"

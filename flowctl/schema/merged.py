@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flowctl.conditions import CONDITION_SCHEMA
-from flowctl.durations import DURATION_SCHEMA, TIME_OF_DAY_SCHEMA
-from flowctl.registry import Registry
+from flowctl.language.conditions import CONDITION_SCHEMA
+from flowctl.language.durations import DURATION_SCHEMA, TIME_OF_DAY_SCHEMA
+from flowctl.plugins.registry import Registry
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from flowctl import timezones
-from flowctl.diagnostics import FileResult
+from flowctl.diagnostics.findings import FileResult
+from flowctl.language import timezones
 from flowctl.nodes.base import ExitKind, NodeSpec, Step
-from flowctl.registry import Registry
+from flowctl.plugins.registry import Registry
 
 if TYPE_CHECKING:
-    from flowctl.config import Config
-    from flowctl.flow_file import CheckedFlow
+    from flowctl.config.settings import Config
+    from flowctl.validation.flow_file import CheckedFlow
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -59,7 +59,9 @@ class LoadedFlow:
 def load_flow(source: str | bytes, path: str, config: Config | None = None) -> LoadedFlow:
     """Validate a flow file in full (as `validate` would with `config`) and, only when no
     error stands in the way, prepare it."""
-    from flowctl.flow_file import check_flow  # configuration and suppressions: not for walks
+    from flowctl.validation.flow_file import (
+        check_flow,  # configuration and suppressions: not for walks
+    )
 
     checked = check_flow(source, path, config)
     if checked.data is None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flowctl.contacts import Contact
-from flowctl.engine.flow import PreparedFlow, PreparedNode
+from flowctl.engine.plan import PreparedFlow, PreparedNode
 from flowctl.engine.trace import Run, StepRecord
+from flowctl.language.contacts import Contact
 from flowctl.nodes.base import COMPLETED, FAILED, STATUSES, Outcome, RunContext
 
 # A step record is built per node step: `tuple.__new__` skips the NamedTuple's Python-level

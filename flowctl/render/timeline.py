@@ -6,8 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from flowctl.durations import format_duration
 from flowctl.engine.trace import StepRecord, iso
+from flowctl.language.durations import format_duration
 from flowctl.nodes.base import FILTERED
 
 

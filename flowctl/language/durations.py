@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import time, timedelta
 from typing import Any
 
-from flowctl.diagnostics import Finding, Path
+from flowctl.diagnostics.findings import Finding, Path
 from flowctl.words import show
 
 # Every number has at most six digits: 999999 weeks is still far inside `timedelta`'s range, so a

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from flowctl.config import Config, find_config, load_config
-from flowctl.diagnostics import FileResult
+from flowctl.config.settings import Config, find_config, load_config
+from flowctl.diagnostics.findings import FileResult
 from flowctl.errors import InputError, reader_may_leave
+from flowctl.loading.sources import STDIN, display_name, expand, read_input
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
-from flowctl.sources import STDIN, display_name, expand, read_input
-from flowctl.suppressions import apply
+from flowctl.validation.suppressions import apply
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flowctl.contacts import (
+from flowctl.errors import InputError, UsageError
+from flowctl.language.contacts import (
     Contact,
     ContactError,
     loads,
@@ -14,7 +15,6 @@ from flowctl.contacts import (
     parse_override,
     set_attribute,
 )
-from flowctl.errors import InputError, UsageError
 from flowctl.words import show
 
 

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from difflib import get_close_matches
 from typing import Any
 
-from flowctl.contacts import Contact, ContactError, Event, get_attribute, split_path
-from flowctl.diagnostics import Finding, Path
-from flowctl.durations import check_duration, parse_duration
+from flowctl.diagnostics.findings import Finding, Path
+from flowctl.language.contacts import Contact, ContactError, Event, get_attribute, split_path
+from flowctl.language.durations import check_duration, parse_duration
 from flowctl.words import a_type, show
 
 RULE = "invalid-condition"

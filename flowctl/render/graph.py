@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from flowctl.nodes.base import ExitKind
-from flowctl.registry import Registry
+from flowctl.plugins.registry import Registry
 from flowctl.validation.graph import node_exits
 
 

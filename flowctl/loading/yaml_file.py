@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from flowctl.diagnostics import Diagnostic, Path, PathPart
-from flowctl.yaml_builder import TreeBuilder, make_diagnostic, pack, unpack
+from flowctl.diagnostics.findings import Diagnostic, Path, PathPart
+from flowctl.loading.yaml_builder import TreeBuilder, make_diagnostic, pack, unpack
 
 # The C parser is several times faster; the pure-Python one gives the same events.
 _PARSER: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
@@ -45,7 +45,7 @@ class Document:
     path: str
     text: str
     data: Any
-    # Packed positions (see flowctl.yaml_builder) keyed by path; Spans are made on demand.
+    # Packed positions (see flowctl.loading.yaml_builder) keyed by path; Spans are made on demand.
     _values: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
     _keys: dict[Path, int] = field(default_factory=dict, repr=False, compare=False)
     _plain: dict[Path, str] = field(default_factory=dict, repr=False, compare=False)

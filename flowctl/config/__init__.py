@@ -1,0 +1,1 @@
+"""Configuration: `[tool.flowctl]` in pyproject.toml or `.flowctl.toml`, read and checked."""

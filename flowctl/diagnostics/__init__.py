@@ -1,0 +1,1 @@
+"""Diagnostics: findings and located diagnostics, the rule catalogue and severities."""

@@ -1,0 +1,1 @@
+"""The flow language's values: conditions, durations, `{{ }}` references, contacts, zones."""

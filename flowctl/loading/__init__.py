@@ -1,0 +1,1 @@
+"""Loading: reading input files with bounds, and YAML documents that keep their positions."""

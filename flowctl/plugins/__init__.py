@@ -1,0 +1,1 @@
+"""Plugins: the node-type registry, entry-point discovery and the node catalogue."""

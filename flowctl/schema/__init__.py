@@ -1,0 +1,1 @@
+"""The merged JSON Schema: every node type's config fragment assembled into one document."""
