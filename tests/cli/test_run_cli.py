@@ -14,8 +14,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from flowctl.cli import app
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 GOLDEN = FIXTURES / "golden" / "run"
 RUN = FIXTURES / "run"

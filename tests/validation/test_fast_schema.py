@@ -17,8 +17,8 @@ from flowctl.loading.yaml_file import load
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
+from tests.conftest import FIXTURES, FLOWS
 
-from .conftest import FIXTURES, FLOWS
 from .test_schema_check import JSON, NAMES, NODE
 
 SCHEMA = build_schema(default_registry())

@@ -10,8 +10,7 @@ import pytest
 
 from flowctl.diagnostics.rules import RULES
 from flowctl.validation import get_validator
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
 VALID = sorted(FLOWS.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))

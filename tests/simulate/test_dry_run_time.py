@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 from flowctl.engine import PreparedFlow, Run, load_flow, walk
 from flowctl.language.contacts import parse_contact
 from flowctl.nodes.delay import next_moment
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 RUN = FIXTURES / "run"
 

@@ -16,8 +16,7 @@ from flowctl.cli import app
 from flowctl.diagnostics.findings import Diagnostic, Severity
 from flowctl.diagnostics.rules import RULES
 from flowctl.reporters.github import command
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 GOLDEN = FIXTURES / "golden"
 # Errors and warnings, hints and none, several rules per file, a valid file with a warning,

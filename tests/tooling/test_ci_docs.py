@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import FIXTURES, FLOWS, ROOT
+from tests.conftest import FIXTURES, FLOWS, ROOT
 
 DOC = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
 BIN = Path(sys.executable).parent

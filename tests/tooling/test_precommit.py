@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import FIXTURES, FLOWS, ROOT
+from tests.conftest import FIXTURES, FLOWS, ROOT
 
 HOOKS = {hook["id"]: hook for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
 BIN = Path(sys.executable).parent

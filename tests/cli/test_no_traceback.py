@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 from flowctl.diagnostics.rules import RULES
 from flowctl.plugins.registry import default_registry
 from flowctl.validation import get_validator
-
-from .conftest import FLOWS
+from tests.conftest import FLOWS
 
 SETTINGS = settings(
     max_examples=150,

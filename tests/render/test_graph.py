@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from flowctl.cli import app
 from flowctl.nodes.base import ExitKind
 from flowctl.render.graph import FlowGraph, GraphEdge, GraphNode, dot, mermaid
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 GOLDEN = FIXTURES / "golden" / "graph"
 BUNDLED = sorted(FLOWS.glob("*.yaml"))

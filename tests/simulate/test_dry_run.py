@@ -29,8 +29,7 @@ from flowctl.nodes.split import BUCKETS, bucket
 from flowctl.plugins.registry import Registration, Registry, default_registry
 from flowctl.simulate.audience import bounded_lines
 from flowctl.validation import Validator
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 

@@ -10,8 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from flowctl.cli import app
-
-from .conftest import FLOWS
+from tests.conftest import FLOWS
 
 CONTACT = str(FLOWS / "contact.sample.json")
 ORPHAN = """\

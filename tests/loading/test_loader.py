@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from hypothesis import strategies as st
 from flowctl.diagnostics.findings import Diagnostic
 from flowctl.loading import yaml_file as loader
 from flowctl.loading.yaml_file import Document, Limits, LoadResult, Span, load
+from tests.conftest import FIXTURES
 
-FLOW = (Path(__file__).parent / "fixtures" / "loader" / "post_purchase.yaml").read_bytes()
+FLOW = (FIXTURES / "loader" / "post_purchase.yaml").read_bytes()
 PARSERS = [yaml.CSafeLoader, yaml.SafeLoader] if yaml.__with_libyaml__ else [yaml.SafeLoader]
 FUZZ = settings(
     max_examples=200,

@@ -15,8 +15,7 @@ from typer.testing import CliRunner
 from flowctl.cli import app
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema, dumps
-
-from .conftest import FLOWS, ROOT
+from tests.conftest import FLOWS, ROOT
 
 COMMITTED = ROOT / "schemas" / "flow.schema.json"
 

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from flowctl.plugins.registry import default_registry
+from tests.conftest import ROOT
 
-from .conftest import ROOT
-
-PLUGIN = Path(__file__).parent / "plugins" / "flowctl-slack"
+PLUGIN = Path(__file__).parent / "flowctl-slack"
 BUILTINS = {
     "branch",
     "delay",

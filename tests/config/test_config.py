@@ -12,8 +12,7 @@ from typer.testing import CliRunner
 
 from flowctl.cli import app
 from flowctl.config.settings import Config, discover, find_config, glob_pattern
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 PROJECT = FIXTURES / "config" / "project"
 CYCLE = FIXTURES / "invalid" / "cycle.yaml"

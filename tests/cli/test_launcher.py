@@ -15,8 +15,7 @@ import flowctl.validation.files
 from flowctl.cli import app
 from flowctl.launcher import parse_validate
 from flowctl.validation.files import ValidateRequest
-
-from .conftest import FIXTURES, FLOWS, ROOT
+from tests.conftest import FIXTURES, FLOWS, ROOT
 
 CYCLE = str(FIXTURES / "invalid" / "cycle.yaml")
 

@@ -15,8 +15,7 @@ from flowctl.loading.yaml_file import load
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.schema_check import SchemaChecker
-
-from .conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS
 
 SCHEMA = build_schema(default_registry())
 REFERENCE = Draft7Validator(SCHEMA)

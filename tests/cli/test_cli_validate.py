@@ -13,8 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-
-from .conftest import FIXTURES, FLOWS, ROOT
+from tests.conftest import FIXTURES, FLOWS, ROOT
 
 INVALID = FIXTURES / "invalid"
 GOLDEN = FIXTURES / "golden"

@@ -9,8 +9,7 @@ from typer.testing import CliRunner
 
 from flowctl.cli import app
 from flowctl.diagnostics.rules import RULES
-
-from .conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 
 def words(text: str) -> str:
