@@ -26,17 +26,10 @@ if not __package__:  # run as `python benchmarks/bench_run.py`: make `benchmarks
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.timing import best_of, print_table
-from flowctl.engine import (
-    PreparedFlow,
-    PreparedNode,
-    Tally,
-    dry_run_audience,
-    load_flow,
-    read_contacts,
-    walk,
-)
+from flowctl.engine import PreparedFlow, PreparedNode, load_flow
 from flowctl.language.contacts import Contact, parse_contact
 from flowctl.nodes.base import Outcome, Step
+from flowctl.simulate import Tally, dry_run_audience, read_contacts, walk
 
 CONTACTS = 100_000
 WALK_CONTACTS = 20_000  # parsed beforehand and kept in memory, so fewer

@@ -104,8 +104,8 @@ def _one(options: DryRun, path: str) -> None:
     import json
 
     from flowctl.cli.run_output import print_timeline
-    from flowctl.engine import walk
     from flowctl.nodes.base import FAILED
+    from flowctl.simulate import walk
     from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
@@ -125,9 +125,9 @@ def _one(options: DryRun, path: str) -> None:
 
 def _audience(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import audience_progress, print_tally, trace_line
-    from flowctl.engine import Malformed, Tally, dry_run_audience, read_contacts
     from flowctl.nodes.base import FAILED
     from flowctl.reporters import plural
+    from flowctl.simulate import Malformed, Tally, dry_run_audience, read_contacts
     from flowctl.simulate.audience import bounded_lines
 
     name, tally = display_name(path), Tally()

@@ -29,12 +29,12 @@ from rich.progress import (
 from rich.table import Column, Table
 from rich.text import Text
 
-from flowctl.engine import PreparedFlow, PreparedNode, Run, Tally, iso
+from flowctl.engine import PreparedFlow, PreparedNode, Run, iso
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.render.timeline import describe
 from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
-from flowctl.simulate.audience import SPLIT
+from flowctl.simulate import Tally
 
 _STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
 _SIMULATED = "simulated: nothing was sent, called or stored"
@@ -94,7 +94,7 @@ def print_tally(flow: PreparedFlow, tally: Tally) -> None:
     console = _console()
     console.print(_node_table(flow, tally))
     console.print(_status_table(tally))
-    splits = [node for node in flow.nodes if node.type == SPLIT]
+    splits = [node for node in flow.nodes if node.variants]
     if splits:
         console.print(_variant_table(splits, tally))
     skipped = f", {plural(tally.malformed, 'malformed line')} skipped" if tally.malformed else ""

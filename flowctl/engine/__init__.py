@@ -1,29 +1,33 @@
-"""The run engine: prepare a validated flow, walk contacts through it, trace and tally the runs.
+"""The engine core: flows prepared into plans, and the pure transition function that moves runs.
 
-`load_flow` validates and prepares a flow file; `walk` runs one contact on a simulated clock and
-returns a `Run` (its trace); `read_contacts`, `dry_run_audience` and `Tally` stream an audience.
-Nothing here performs effects or writes to the terminal: runs are data, the CLI renders them.
+`load_flow` validates and prepares a flow file; `advance(plan, state, tick)` moves one run from
+where it stands until it ends or waits, returning its new state, its steps and the effects it
+decided. Dry runs (`flowctl.simulate`) and real runs (`flowctl.runtime`) both drive it; nothing
+here reads a clock, performs an effect or writes to the terminal.
 """
 
 from __future__ import annotations
 
+from flowctl.engine.core import Intent, Tick, Transition, advance, start
 from flowctl.engine.plan import LoadedFlow, PreparedFlow, PreparedNode, load_flow, prepare_flow
+from flowctl.engine.state import RunState, Waiting, state_from_json
 from flowctl.engine.trace import Run, StepRecord, iso
-from flowctl.simulate.audience import Malformed, Tally, dry_run_audience, read_contacts
-from flowctl.simulate.dry_run import walk
 
 __all__ = [
+    "Intent",
     "LoadedFlow",
-    "Malformed",
     "PreparedFlow",
     "PreparedNode",
     "Run",
+    "RunState",
     "StepRecord",
-    "Tally",
-    "dry_run_audience",
+    "Tick",
+    "Transition",
+    "Waiting",
+    "advance",
     "iso",
     "load_flow",
     "prepare_flow",
-    "read_contacts",
-    "walk",
+    "start",
+    "state_from_json",
 ]

@@ -31,6 +31,7 @@ class PreparedNode:
     run: Step
     exits: tuple[str, ...]  # named exits in declaration order; () for one exit or none
     targets: dict[str | None, PreparedNode | None] = field(default_factory=dict)
+    variants: bool = False  # the exits are A/B variants (the node type says so)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,10 @@ class PreparedFlow:
     start: PreparedNode
     nodes: tuple[PreparedNode, ...]
     timezone: tzinfo
+    by_id: Mapping[str, PreparedNode] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_id", {node.id: node for node in self.nodes})
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +83,10 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
         spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
         exits = node_type.exits_for(spec.config)
         names = exits.names if exits.kind is ExitKind.NAMED else ()
-        nodes[node_id] = PreparedNode(node_id, node_type.name, node_type.prepare(spec), names)
+        step = node_type.prepare(spec)
+        nodes[node_id] = PreparedNode(
+            node_id, node_type.name, step, names, variants=node_type.variant_exits
+        )
     for node_id, node in data["nodes"].items():
         prepared = nodes[node_id]
         following = node.get("next")
@@ -92,4 +100,5 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
     settings = data.get("settings") or {}
     zone = settings.get("timezone")
     timezone = (timezones.zone(zone) if zone else None) or UTC  # validation checked the name
-    return PreparedFlow(data["name"], nodes[data["start"]], tuple(nodes.values()), timezone)
+    start = nodes[data["start"]]
+    return PreparedFlow(data["name"], start, tuple(nodes.values()), timezone)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from flowctl.effects import Effect
 from flowctl.engine.plan import PreparedNode
 from flowctl.nodes.base import Outcome
 
@@ -31,7 +33,7 @@ class StepRecord(NamedTuple):
             "type": self.node.type,
             "at": iso(self.at),
             "exit": self.outcome.exit,
-            "effect": self.outcome.effect,
+            "effect": _effect_json(self.outcome.effect),
         }
         if self.outcome.warnings:
             step["warnings"] = list(self.outcome.warnings)
@@ -65,6 +67,10 @@ class Run(NamedTuple):
         if self.error is not None:
             trace["error"] = self.error
         return trace
+
+
+def _effect_json(effect: Effect | Mapping[str, Any] | None) -> Any:
+    return effect if effect is None or isinstance(effect, Mapping) else effect.to_json()
 
 
 def iso(at: datetime) -> str:

@@ -291,3 +291,18 @@ def parse_override(text: str) -> tuple[str, Any]:
     except ValueError:  # not JSON (or NaN, 1e999): the text itself
         value = raw
     return path, value
+
+
+def contact_to_json(contact: Contact) -> dict[str, Any]:
+    """The contact as contact JSON, which `parse_contact` reads back to an equal contact."""
+    return {
+        "id": contact.id,
+        "attributes": contact.attributes,
+        "events": [event_to_json(event) for event in contact.events],
+    }
+
+
+def event_to_json(event: Event) -> dict[str, Any]:
+    """One event as contact JSON: its time in UTC with a `Z`, to the microsecond."""
+    at = event.at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return {"name": event.name, "at": at, "properties": dict(event.properties)}

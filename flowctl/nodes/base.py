@@ -7,8 +7,10 @@ example, a hook for checks JSON Schema cannot express, and its execution logic (
 the merged schema: `#/definitions/duration`, `#/definitions/time_of_day` and
 `#/definitions/condition`.
 
-Execution never performs I/O: a node returns an `Outcome` whose `effect` is data (what would be
-sent or called). A dry run records effects; a real run will hand them to effect handlers.
+Execution never performs I/O and never sleeps: a node returns an `Outcome` whose `effect` is data
+(what to send or call, a `flowctl.effects.Effect`) and whose `at`/`awaits` declare a wait. The
+engine core decides when a wait ends, from timestamps; a dry run records effects, a real run hands
+them to effect handlers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, NamedTuple
 
 from flowctl.diagnostics.findings import Finding, Path
+from flowctl.effects import Effect
 from flowctl.language.contacts import Contact
 from flowctl.language.references import template
 
@@ -108,23 +111,38 @@ class RunContext(NamedTuple):
     seed: int | None = None  # `--seed`: salts the `split` hash
 
 
+class Awaited(NamedTuple):
+    """An event that ends a wait early: the first one called `event` whose properties match
+    `where`, after the wait starts and at or before its deadline, makes the contact leave by
+    `exit` at the event's time."""
+
+    event: str
+    where: Mapping[str, Any]
+    exit: str
+
+
 class Outcome(NamedTuple):
     """What running a node for one contact did; every field is optional.
 
-    `exit` is the exit taken (None for one exit or none). `effect` is what a real run would do,
-    as JSON data keyed by kind (`{"send": {...}}`); nodes never perform it. `at` is when the
-    contact leaves the node (waiting nodes; None: at once). `status` ends the run (`filtered`,
+    `exit` is the exit taken (None for one exit or none). `effect` is what a real run does
+    (a `flowctl.effects.Effect`; a plugin may give plain `{kind: detail}` data); nodes never
+    perform it. `at` declares a wait: the contact leaves the node at that time (None: at once),
+    unless the event `awaits` describes comes first. `status` ends the run (`filtered`,
     `converted`, `failed` with `error`). `contact` is the updated contact, which later nodes
     see. `warnings` are plain sentences for the trace (a missing `{{ }}` reference).
+
+    In a run's trace the outcome of a node that waited says how the wait ended: its `exit`
+    and its `at` are those it left by.
     """
 
     exit: str | None = None
-    effect: Mapping[str, Any] | None = None
+    effect: Effect | Mapping[str, Any] | None = None
     at: datetime | None = None
     status: str | None = None
     contact: Contact | None = None
     warnings: tuple[str, ...] = ()
     error: str | None = None
+    awaits: Awaited | None = None
 
 
 Step = Callable[[RunContext], Outcome]
@@ -160,6 +178,8 @@ class NodeType:
     config_schema: ClassVar[dict[str, Any]] = object_schema({})
     exits: ClassVar[Exits] = ONE_EXIT
     example: ClassVar[dict[str, Any]] = {}
+    #: Whether the exits are A/B variants: reports then show how each one converted.
+    variant_exits: ClassVar[bool] = False
 
     def exits_for(self, config: Mapping[str, Any]) -> Exits:
         """The exits of a node with this config; override when they derive from the config."""

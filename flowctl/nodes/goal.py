@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flowctl.effects import GoalReached
 from flowctl.nodes.base import CONVERTED, NO_EXIT, NodeSpec, NodeType, Outcome, Step, object_schema
 
 
@@ -27,5 +28,5 @@ class Goal(NodeType):
     example: ClassVar[dict[str, Any]] = {"type": "goal", "config": {"name": "purchased"}}
 
     def prepare(self, node: NodeSpec) -> Step:
-        outcome = Outcome(effect={"goal": {"name": node.config["name"]}}, status=CONVERTED)
+        outcome = Outcome(effect=GoalReached(node.config["name"]), status=CONVERTED)
         return lambda ctx: outcome

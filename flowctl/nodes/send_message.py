@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from flowctl.diagnostics.findings import Finding
+from flowctl.effects import SendMessage as Send
 from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references
 from flowctl.nodes.base import (
     NodeSpec,
@@ -65,10 +66,11 @@ class SendMessage(NodeType):
         params = renderer(node.config["params"]) if "params" in node.config else None
 
         def send(ctx: RunContext) -> Outcome:
-            message = {"channel": channel, "template_id": template_id, "to": ctx.contact.id}
             if params is None:
-                return Outcome(effect={"send": message})
-            message["params"], warnings = params(ctx.contact)
-            return Outcome(effect={"send": message}, warnings=warnings)
+                return Outcome(effect=Send(channel, template_id, ctx.contact.id))
+            values, warnings = params(ctx.contact)
+            return Outcome(
+                effect=Send(channel, template_id, ctx.contact.id, values), warnings=warnings
+            )
 
         return send

@@ -43,6 +43,7 @@ class Split(NodeType):
         required=("variants",),
     )
     exits = Exits.from_config("each variant name")
+    variant_exits = True
     example: ClassVar[dict[str, Any]] = {
         "type": "split",
         "config": {"variants": {"control": 50, "discount": 50}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from flowctl.effects import ContactUpdate
 from flowctl.language.contacts import Contact, set_attribute, unset_attribute
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
 
@@ -55,8 +56,7 @@ class UpdateContact(NodeType):
         sets = dict(node.config.get("set", {}))
         unsets = list(node.config.get("unset", []))
         # Unset after set, so `{set: {a.b: 1}, unset: [a]}` leaves no `a`, as written top-down.
-        changes = {key: value for key, value in (("set", sets), ("unset", unsets)) if value}
-        effect = {"update": changes}
+        effect = ContactUpdate(sets or None, tuple(unsets) or None)
 
         def update(ctx: RunContext) -> Outcome:
             attributes = ctx.contact.attributes

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flowctl.language.conditions import event_matches
 from flowctl.language.durations import parse_duration
-from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
+from flowctl.nodes.base import (
+    Awaited,
+    Exits,
+    NodeSpec,
+    NodeType,
+    Outcome,
+    RunContext,
+    Step,
+    object_schema,
+)
 
 
 class WaitForEvent(NodeType):
@@ -46,15 +54,11 @@ class WaitForEvent(NodeType):
         name, where = node.config["event"], node.config.get("where", {})
         timeout = parse_duration(node.config["timeout"])
 
+        awaited = Awaited(name, where, "received")
+
         def wait(ctx: RunContext) -> Outcome:
-            # Only what happens after the wait starts counts: an event at the start instant or
-            # earlier is history; one at the very deadline still arrives in time.
-            deadline = ctx.now + timeout
-            for event in ctx.contact.events:  # in time order
-                if event.at > deadline:
-                    break
-                if event.at > ctx.now and event_matches(event, name, where):
-                    return Outcome(exit="received", at=event.at)
-            return Outcome(exit="timeout", at=deadline)
+            # The engine decides from timestamps which event, if any, ends the wait: one after
+            # the wait starts and at or before the deadline. The node never looks ahead.
+            return Outcome(exit="timeout", at=ctx.now + timeout, awaits=awaited)
 
         return wait

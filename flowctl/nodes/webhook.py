@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from flowctl.diagnostics.findings import Finding
+from flowctl.effects import HttpCall
 from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references
 from flowctl.nodes.base import (
     NodeSpec,
@@ -85,10 +86,11 @@ class Webhook(NodeType):
 
         def call(ctx: RunContext) -> Outcome:
             request, warnings = address_for(ctx.contact)
-            if body_for is not None:
-                request["body"], more = body_for(ctx.contact)
-                warnings = tuple(dict.fromkeys(warnings + more))
-            effect = {"webhook": {"method": method, **request, "timeout": timeout}}
-            return Outcome(effect=effect, warnings=warnings)
+            if body_for is None:
+                effect = HttpCall(method, request["url"], timeout, request.get("headers"))
+                return Outcome(effect=effect, warnings=warnings)
+            body, more = body_for(ctx.contact)
+            effect = HttpCall(method, request["url"], timeout, request.get("headers"), body, True)
+            return Outcome(effect=effect, warnings=tuple(dict.fromkeys(warnings + more)))
 
         return call

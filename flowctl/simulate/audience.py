@@ -20,7 +20,6 @@ from flowctl.simulate.dry_run import walk
 from flowctl.simulate.inputs import with_overrides
 
 _BOM = "\ufeff"  # some editors start UTF-8 files with one
-SPLIT = "split"  # its exits are A/B variants: the CLI shows how each one converted
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,21 +12,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.engine import (
-    Malformed,
-    PreparedFlow,
-    Tally,
-    dry_run_audience,
-    load_flow,
-    prepare_flow,
-    read_contacts,
-    walk,
-)
+from flowctl.effects import GoalReached
+from flowctl.engine import PreparedFlow, load_flow, prepare_flow
 from flowctl.language.contacts import Contact, parse_contact
 from flowctl.loading.yaml_file import load
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, object_schema
 from flowctl.nodes.split import BUCKETS, bucket
 from flowctl.plugins.registry import Registration, Registry, default_registry
+from flowctl.simulate import Malformed, Tally, dry_run_audience, read_contacts, walk
 from flowctl.simulate.audience import bounded_lines
 from flowctl.validation import Validator
 from tests.conftest import FIXTURES, FLOWS
@@ -70,10 +63,10 @@ def test_update_contact_changes_what_later_nodes_see_and_webhooks_render() -> No
         ("by_plan", "pro_without_cart"),
         ("notify", None),
     ]
-    assert result.steps[0].outcome.effect == {
+    assert result.steps[0].outcome.effect.to_json() == {
         "update": {"set": {"plan": "pro", "lifecycle.stage": "customer"}, "unset": ["cart"]}
     }
-    assert result.steps[2].outcome.effect == {
+    assert result.steps[2].outcome.effect.to_json() == {
         "webhook": {
             "method": "PUT",
             "url": "https://hooks.example.com/c-1?stage=customer",
@@ -90,7 +83,7 @@ def test_update_contact_changes_what_later_nodes_see_and_webhooks_render() -> No
 def test_a_missing_reference_renders_empty_with_a_warning() -> None:
     result = walk(flow("update"), contact(), NOW)
     notify = result.steps[2]
-    assert notify.outcome.effect["webhook"]["body"]["name"] == ""
+    assert notify.outcome.effect.to_json()["webhook"]["body"]["name"] == ""
     assert notify.outcome.warnings == (
         "{{ attributes.first_name }} is missing; rendered as empty text",
     )
@@ -124,13 +117,13 @@ def test_filter_and_goal_end_the_run_with_their_status() -> None:
     )
     won = walk(flow("abandoned-cart.yaml"), bought, NOW)
     assert won.status == "converted"
-    assert won.steps[-1].outcome.effect == {"goal": {"name": "cart_recovered"}}
+    assert won.steps[-1].outcome.effect.to_json() == {"goal": {"name": "cart_recovered"}}
     assert won.ended_at == datetime(2026, 11, 20, 10, 30, tzinfo=UTC)
 
 
 def test_send_message_effect_names_channel_template_params_and_contact() -> None:
     result = walk(flow("welcome-series.yaml"), contact(attributes={"first_name": "Ana"}), NOW)
-    assert result.steps[0].outcome.effect == {
+    assert result.steps[0].outcome.effect.to_json() == {
         "send": {
             "channel": "email",
             "template_id": "welcome_v2",
@@ -138,7 +131,7 @@ def test_send_message_effect_names_channel_template_params_and_contact() -> None
             "params": {"first_name": "Ana"},
         }
     }
-    assert result.steps[2].outcome.effect == {
+    assert result.steps[2].outcome.effect.to_json() == {
         "send": {"channel": "email", "template_id": "getting_started_tips", "to": "c-1"}
     }
 
@@ -238,7 +231,7 @@ def test_builtins_execute_directly_as_well_as_through_prepare() -> None:
     assert goal is not None
     spec = NodeSpec("won", "goal", {"name": "sale"}, ())
     assert goal.execute(spec, RunContext(contact(), NOW, UTC)) == Outcome(
-        effect={"goal": {"name": "sale"}}, status="converted"
+        effect=GoalReached("sale"), status="converted"
     )
 
 
@@ -292,7 +285,7 @@ def test_webhook_url_and_headers_render_as_text_while_the_body_keeps_json_types(
 """)
     attributes = {"endpoint": "https://crm.example.com/x", "count": 5, "tags": ["a", "b"]}
     (step,) = walk(typed, contact(attributes=attributes), NOW).steps
-    assert step.outcome.effect == {
+    assert step.outcome.effect.to_json() == {
         "webhook": {
             "method": "POST",
             "url": "https://crm.example.com/x",

@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl.engine import PreparedFlow, Run, load_flow, walk
+from flowctl.engine import PreparedFlow, Run, load_flow
 from flowctl.language.contacts import parse_contact
 from flowctl.nodes.delay import next_moment
+from flowctl.simulate import walk
 from tests.conftest import FIXTURES
 
 RUN = FIXTURES / "run"
