@@ -32,6 +32,7 @@ class PreparedNode:
     exits: tuple[str, ...]  # named exits in declaration order; () for one exit or none
     targets: dict[str | None, PreparedNode | None] = field(default_factory=dict)
     variants: bool = False  # the exits are A/B variants (the node type says so)
+    config: Mapping[str, Any] = field(default_factory=dict)  # as written (a real run's `retry`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +86,12 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
         names = exits.names if exits.kind is ExitKind.NAMED else ()
         step = node_type.prepare(spec)
         nodes[node_id] = PreparedNode(
-            node_id, node_type.name, step, names, variants=node_type.variant_exits
+            node_id,
+            node_type.name,
+            step,
+            names,
+            variants=node_type.variant_exits,
+            config=spec.config,
         )
     for node_id, node in data["nodes"].items():
         prepared = nodes[node_id]

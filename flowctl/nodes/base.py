@@ -91,6 +91,34 @@ def object_schema(
     return schema
 
 
+#: `retry` of the node types whose effects a handler may fail to deliver (real runs).
+RETRY_DEFAULTS: dict[str, Any] = {"max_attempts": 5, "backoff": "30s", "max_backoff": "1h"}
+RETRY_SCHEMA: dict[str, Any] = object_schema(
+    {
+        "max_attempts": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+            "default": RETRY_DEFAULTS["max_attempts"],
+            "description": "Deliveries tried before the run fails (the first one included).",
+        },
+        "backoff": {
+            "$ref": "#/definitions/duration",
+            "default": RETRY_DEFAULTS["backoff"],
+            "description": "Wait before the second attempt; doubled for each later one, "
+            "with jitter. A receiver's Retry-After wins.",
+        },
+        "max_backoff": {
+            "$ref": "#/definitions/duration",
+            "default": RETRY_DEFAULTS["max_backoff"],
+            "description": "The longest wait between two attempts.",
+        },
+    },
+    description="Real runs: how a failed delivery is retried (429, 5xx, time-outs, a server "
+    "that is down). Other failures fail the run at once.",
+)
+
+
 # Final statuses of a run (DESIGN §7). A node ends the run early with `filtered`, `converted`
 # or `failed`; a path that runs out of nodes ends `completed`.
 COMPLETED = "completed"

@@ -9,6 +9,7 @@ from flowctl.diagnostics.findings import Finding
 from flowctl.effects import SendMessage as Send
 from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references
 from flowctl.nodes.base import (
+    RETRY_SCHEMA,
     NodeSpec,
     NodeType,
     Outcome,
@@ -45,6 +46,7 @@ class SendMessage(NodeType):
                 "description": "Template variables: name -> value. " + TEMPLATE_DESCRIPTION,
                 "examples": [{"first_name": "{{ attributes.first_name }}"}],
             },
+            "retry": RETRY_SCHEMA,
         },
         required=("channel", "template_id"),
     )

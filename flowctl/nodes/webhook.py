@@ -9,6 +9,7 @@ from flowctl.diagnostics.findings import Finding
 from flowctl.effects import HttpCall
 from flowctl.language.references import TEMPLATE_DESCRIPTION, check_references
 from flowctl.nodes.base import (
+    RETRY_SCHEMA,
     NodeSpec,
     NodeType,
     Outcome,
@@ -57,6 +58,7 @@ class Webhook(NodeType):
                 "default": "10s",
                 "description": "How long to wait for the response; 10s when omitted.",
             },
+            "retry": RETRY_SCHEMA,
         },
         required=("url",),
     )

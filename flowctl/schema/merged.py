@@ -128,7 +128,13 @@ def build_schema(registry: Registry) -> dict[str, Any]:
                         "description": "IANA zone for time-of-day delays when the contact has "
                         "no `timezone` attribute; UTC when omitted.",
                         "examples": ["Europe/Berlin"],
-                    }
+                    },
+                    "reentry": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "Real runs: whether a contact that already has an active "
+                        "or waiting run of this flow is enrolled again. false when omitted.",
+                    },
                 },
                 "additionalProperties": False,
             },
