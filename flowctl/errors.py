@@ -26,7 +26,8 @@ class InputError(FlowctlError):
 
 
 class PluginError(FlowctlError):
-    """A node plugin could not be loaded or clashes with another one (exit 2)."""
+    """A plugin (a node type, an effect handler) could not be loaded or clashes with another
+    one (exit 2)."""
 
 
 class FlowFailed(FlowctlError):
