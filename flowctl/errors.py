@@ -21,6 +21,10 @@ class UsageError(FlowctlError):
     """The command line asks for something impossible (exit 2)."""
 
 
+class ConfigError(UsageError):
+    """The configuration file cannot be read or holds a mistake (exit 2)."""
+
+
 class InputError(FlowctlError):
     """An input could not be read: a missing file, an unreadable directory (exit 2)."""
 
