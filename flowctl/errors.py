@@ -21,12 +21,17 @@ class UsageError(FlowctlError):
     """The command line asks for something impossible (exit 2)."""
 
 
+class ConfigError(UsageError):
+    """The configuration file cannot be read or holds a mistake (exit 2)."""
+
+
 class InputError(FlowctlError):
     """An input could not be read: a missing file, an unreadable directory (exit 2)."""
 
 
 class PluginError(FlowctlError):
-    """A node plugin could not be loaded or clashes with another one (exit 2)."""
+    """A plugin (a node type, an effect handler) could not be loaded or clashes with another
+    one (exit 2)."""
 
 
 class FlowFailed(FlowctlError):

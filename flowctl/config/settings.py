@@ -16,24 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flowctl.config.channels import Channels, read_channels
 from flowctl.diagnostics.findings import Severity
 from flowctl.diagnostics.rules import RULES
-from flowctl.errors import UsageError
+from flowctl.errors import ConfigError as ConfigError  # its home, for the config's callers
 from flowctl.words import did_you_mean
 
 DEDICATED = ".flowctl.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_PATHS = ("flows/",)
-KEYS = ("paths", "strict", "ignore", "severity", "per-path-ignores")
-
-
-class ConfigError(UsageError):
-    """The configuration file cannot be read or holds a mistake (exit 2)."""
+KEYS = ("paths", "strict", "ignore", "severity", "per-path-ignores", "channels", "outbox")
 
 
 @dataclass(frozen=True)
 class Config:
-    """Settings for `flowctl validate`; the defaults when no file is found."""
+    """The project's settings; the defaults when no file is found."""
 
     source: Path | None = None  # the file read, or None
     paths: tuple[str, ...] = DEFAULT_PATHS
@@ -42,6 +39,7 @@ class Config:
     severity: Mapping[str, Severity] = field(default_factory=dict)
     per_path_ignores: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = ()
     warnings: tuple[str, ...] = ()  # unknown rule ids, for the CLI to print
+    channels: Channels = field(default_factory=Channels)  # which handler acts for each channel
 
     @property
     def root(self) -> Path:
@@ -158,6 +156,7 @@ class _Checker:
                 for pattern, ids in per_path.items()
             ),
             warnings=tuple(self.warnings),
+            channels=read_channels(self, table.get("channels", {}), table.get("outbox", {})),
         )
 
     def table(self, key: str, value: Any, example: str) -> dict[str, Any]:

@@ -16,9 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
+from flowctl.config.options import Options
 from flowctl.effects import Effect
+from flowctl.engine.trace import iso
+from flowctl.errors import FlowctlError
 
 DELIVERED = "delivered"
 SKIPPED = "skipped"  # the handler cannot reach the contact: the run moves on
@@ -43,6 +46,20 @@ class Delivery:
     attributes: Mapping[str, Any]  # the contact's attributes when the step ran
     attempt: int = 1
     in_doubt: bool = False
+
+    def envelope(self) -> dict[str, Any]:
+        """The effect with where it comes from, as the outbox writes it and `http` posts it:
+        `{"key", "run", "flow", "contact", "node", "at", "effect"}`, `at` in UTC with a `Z`
+        and `effect` exactly the dry run's effect object of the step."""
+        return {
+            "key": self.key,
+            "run": self.run,
+            "flow": self.flow,
+            "contact": self.contact,
+            "node": self.node,
+            "at": iso(self.at),
+            "effect": self.effect.to_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +89,10 @@ class Result:
         return cls(FAILED, reply, error)
 
 
+class HandlerError(FlowctlError):
+    """A handler cannot make its deliveries durable, e.g. the outbox's disk is full (exit 2)."""
+
+
 class Handler(Protocol):
     """Performs the effects of one channel."""
 
@@ -80,25 +101,38 @@ class Handler(Protocol):
 
     def flush(self) -> None:
         """Make what was delivered durable (the outbox syncs its file) before the runtime
-        records the results."""
+        records the results. Raises `HandlerError` when it cannot: then none of the results
+        since the last flush may be recorded as delivered (they stay in doubt)."""
 
     def close(self) -> None:
         """Release connections and files."""
 
 
 class HandlerType(Protocol):
-    """A registered handler class: its name, its configuration keys, and a factory."""
+    """A registered handler class (the class object itself matches this protocol): its name,
+    its configuration keys, and a factory."""
 
-    name: ClassVar[str]
-    #: Configuration keys beyond `handler`, each with a one-line description (for docs and
-    #: for "unknown key" errors with a did-you-mean hint).
-    options: ClassVar[Mapping[str, str]]
+    # Read-only properties here, so that a class object matches (mypy cannot match a ClassVar
+    # protocol member); a handler class declares both as plain class attributes (ClassVar).
+    @property
+    def name(self) -> str:
+        """The `handler = "..."` name; it must equal the entry point's name."""
+        ...
+
+    @property
+    def options(self) -> Mapping[str, str]:
+        """Configuration keys beyond `handler`, each with a one-line description (for docs
+        and for "unknown key" errors with a did-you-mean hint)."""
+        ...
 
     @classmethod
     def from_config(
-        cls, channel: str, options: Mapping[str, Any], base: Path, environ: Mapping[str, str]
+        cls, channel: str, options: Options, base: Path, environ: Mapping[str, str]
     ) -> Handler:
-        """The handler for `channel`, from its table (keys checked against `options`; paths
-        relative to `base`, the configuration file's directory; secrets read from `environ`
-        by the variable names the table gives). A mistake raises `ConfigError` naming the
-        key (exit 2)."""
+        """The handler for `channel`, from its table (keys already checked against `options`;
+        paths relative to `base`, the configuration file's directory; secrets read from
+        `environ` by the variable names the table gives). A mistake raises `ConfigError`
+        naming the key (exit 2): `options`' readers do. Nothing is opened or connected yet:
+        that waits for the first delivery, so a command that delivers nothing touches nothing.
+        Channels that share one table (every channel that uses the outbox) share one handler,
+        built with the first of them."""

@@ -14,12 +14,13 @@ distribution.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flowctl.errors import PluginError
 from flowctl.nodes.base import NodeType
 from flowctl.plugins.entry_points import Target, entry_points
+from flowctl.plugins.lazy import LazyRegistry, import_plugin, plugin_words
 
 ENTRY_POINT_GROUP = "flowctl.nodes"
 
@@ -37,29 +38,10 @@ class Registration:
         return self.node_type.name
 
 
-class Registry:
+class Registry(LazyRegistry[Registration]):
     """Node types by name, listed sorted; entry points are imported on first use."""
 
-    def __init__(
-        self, registrations: Iterable[Registration] = (), pending: Iterable[Target] = ()
-    ) -> None:
-        # A pending entry point's name is its node type's name (checked when it is imported).
-        self._by_name: dict[str, Registration | Target] = {}
-        for registration in registrations:
-            self._add(registration)
-        for target in pending:
-            self._add(target)
-        self._by_name = dict(sorted(self._by_name.items()))
-
-    def _add(self, entry: Registration | Target) -> None:
-        other = self._by_name.get(entry.name)
-        if other is not None:
-            raise PluginError(
-                f"node type '{entry.name}' is registered twice: by distribution "
-                f"'{other.distribution}' ({_target(other)}) and by '{entry.distribution}' "
-                f"({_target(entry)}); uninstall one of them"
-            )
-        self._by_name[entry.name] = entry
+    kind = "node type"
 
     @classmethod
     def from_entry_points(cls, group: str = ENTRY_POINT_GROUP) -> Registry:
@@ -69,50 +51,18 @@ class Registry:
     def __iter__(self) -> Iterator[NodeType]:
         return (registration.node_type for registration in self.registrations())
 
-    def __len__(self) -> int:
-        return len(self._by_name)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._by_name
-
     def get(self, name: str) -> NodeType | None:
         registration = self.registration(name)
         return registration.node_type if registration else None
 
-    def names(self) -> list[str]:
-        """The registered type names, sorted, without importing any plugin."""
-        return list(self._by_name)
-
-    def registrations(self) -> list[Registration]:
-        """Every registration, sorted by name; imports every entry point not imported yet."""
-        return [self._loaded(name) for name in self._by_name]
-
-    def registration(self, name: str) -> Registration | None:
-        if not isinstance(name, str) or name not in self._by_name:
-            return None
-        return self._loaded(name)
-
-    def _loaded(self, name: str) -> Registration:
-        entry = self._by_name[name]
-        if isinstance(entry, Target):
-            entry = self._by_name[name] = _load(entry)
-        return entry
-
-
-def _target(entry: Registration | Target) -> str:
-    return entry.target if isinstance(entry, Registration) else entry.value
+    def _load(self, target: Target) -> Registration:
+        return _load(target)
 
 
 def _load(entry_point: Target) -> Registration:
     """Import one entry point and check that it is a node type named like its entry point."""
-    distribution = entry_point.distribution
-    where = (
-        f"node plugin '{entry_point.name}' ({entry_point.value}) from distribution '{distribution}'"
-    )
-    try:
-        loaded = entry_point.load()
-    except Exception as exc:  # a plugin may fail in any way; report it, never a traceback
-        raise PluginError(f"{where} failed to import: {type(exc).__name__}: {exc}") from exc
+    where = plugin_words("node", entry_point)
+    loaded = import_plugin(entry_point, "node")
     if not (isinstance(loaded, type) and issubclass(loaded, NodeType)):
         raise PluginError(f"{where} is not a subclass of flowctl.nodes.base.NodeType")
     try:
@@ -125,7 +75,7 @@ def _load(entry_point: Target) -> Registration:
         raise PluginError(
             f"{where} defines node type '{name}'; the entry point must have the same name"
         )
-    return Registration(node_type, distribution, entry_point.value)
+    return Registration(node_type, entry_point.distribution, entry_point.value)
 
 
 @functools.cache

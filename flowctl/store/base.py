@@ -12,7 +12,7 @@ one, PostgreSQL comes next. Times are aware datetimes in UTC; JSON columns hold 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +29,8 @@ EFFECT_STATUSES = (PENDING, DELIVERED, FAILED, SKIPPED)
 
 
 class StoreError(FlowctlError):
-    """The state cannot be used: corrupt, locked past the timeout, from a newer flowctl (exit 2).
-    Nothing was written."""
+    """The state cannot be used: corrupt, locked past the timeout, from a newer flowctl, or
+    its database failed (exit 2). Nothing of the batch in progress was written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +137,8 @@ class Batch(Protocol):
         """Store a flow definition; one already stored under the digest is kept as it is."""
 
     def add_runs(self, runs: Sequence[RunRecord]) -> None:
-        """Insert new runs (version 1)."""
+        """Insert new runs as given (a new `RunRecord` has version 1). A run id stored already
+        is a StoreError."""
 
     def update_run(self, run: RunRecord) -> RunRecord | None:
         """Write `run` over the stored row if that row still has `run.version`; return it with
@@ -145,13 +146,18 @@ class Batch(Protocol):
         first) or is gone: nothing is written, and the caller drops that run's transition."""
 
     def add_steps(self, steps: Sequence[StepRow]) -> None:
-        """Append completed steps to runs' histories; (run, number) is unique."""
+        """Append completed steps to runs' histories; (run, number) is unique: a step stored
+        already is a StoreError."""
 
     def add_effects(self, effects: Sequence[EffectRecord]) -> None:
         """Commit effects' intents; an effect whose key exists already is left as it is."""
 
-    def update_effect(self, effect: EffectRecord) -> None:
-        """Write an effect's delivery state (status, attempts, next attempt, reply, error)."""
+    def update_effect(self, effect: EffectRecord, worker: str | None = None) -> bool:
+        """Write an effect's delivery state (status, attempts, next attempt, reply, error) and
+        end its claim: the delivery it records is over. With `worker`, only while that worker
+        still holds the claim, so that a worker whose lease ran out (and whose effect another
+        worker claimed since) cannot overwrite the newer delivery. False when nothing was
+        written: no such key, or the claim is gone."""
 
     def claim_effects(
         self, keys: Sequence[str], worker: str, until: datetime
@@ -159,7 +165,8 @@ class Batch(Protocol):
         """Claim pending effects for delivery: those of `keys` that no other live worker holds,
         each with `attempts` bumped. Returns what was claimed, as claimed.
 
-        A claim lasts until `until` (wall-clock time) or `release_claims`. Worker ids are
+        A claim lasts until `until` (wall-clock time), `update_effect` or `release_claims`.
+        A worker may claim again what it holds (attempts are bumped again). Worker ids are
         `HOST:PID:NONCE`: a store on one machine also voids at once the claims of a process of
         this host that no longer runs, so a worker killed mid-delivery does not hold its
         effects until the lease ends."""
@@ -170,15 +177,27 @@ class Batch(Protocol):
     def add_event(self, event: EventRecord) -> bool:
         """Record an event; False when its id was recorded already (nothing changes)."""
 
+    def add_events(self, events: Sequence[EventRecord]) -> list[EventRecord]:
+        """Record many events; returns those that were new, in the given order (the first of
+        a repeated id counts)."""
+
     def put_enrolment(self, enrolment: Enrolment) -> None:
         """Insert or update an enrolment."""
 
+    def live_contacts(self, flow: str, contacts: Iterable[str]) -> set[str]:
+        """Those of `contacts` that have an active or waiting run of `flow` (by name). Read
+        inside the transaction, with this batch's own runs, and no other writer between the
+        check and the batch's inserts: the check that enrols a contact once."""
+
 
 class RunStore(Protocol):
-    """A place where real runs live. Reads see committed data only."""
+    """A place where real runs live. Reads see committed data, and while a batch of this
+    store is open, also that batch's writes."""
 
     def batch(self) -> AbstractContextManager[Batch]:
-        """A write transaction. Only one is open at a time per store; others wait for it."""
+        """A write transaction. Writers take turns: a batch waits for another process's up to
+        the store's timeout (then StoreError). A batch inside a batch of the same store is an
+        error (RuntimeError)."""
 
     def close(self) -> None:
         """Release the connection; the store cannot be used afterwards."""
@@ -195,22 +214,27 @@ class RunStore(Protocol):
         flow: str | None = None,
         status: str | None = None,
         contact: str | None = None,
+        enrolment: str | None = None,
         limit: int | None = None,
     ) -> Iterator[RunRecord]:
-        """Runs matching every given filter, oldest first (creation order, then id)."""
+        """Runs matching every given filter, oldest first (`created_at`, then id)."""
 
     def live_run_of(self, flow: str, contact: str) -> RunRecord | None:
-        """A run of `flow` (by name) for `contact` that is active or waiting, if any."""
+        """A run of `flow` (by name) for `contact` that is active or waiting, if any (the
+        oldest, when re-entry made several)."""
 
     def live_runs_of_contact(self, contact: str) -> list[RunRecord]:
         """Every active or waiting run of `contact`, of any flow, oldest first."""
 
     def due_runs(self, now: datetime, limit: int) -> list[RunRecord]:
         """Up to `limit` runs to advance at `now`: active ones (left mid-step) and waiting ones
-        whose `wake_at` is at or before `now`; earliest wake first, active ones first of all."""
+        whose `wake_at` is at or before `now`; active ones first of all (by id), then the
+        earliest wake first (ties: by id)."""
 
     def next_wake(self) -> datetime | None:
-        """The earliest `wake_at` of a waiting run, or of a pending effect's next attempt."""
+        """The earliest `wake_at` of a waiting run, or of a pending effect's next attempt.
+        Active runs and effects due at once (no next attempt) are not counted: they are due
+        now, and `due_runs` and `due_effects` return them."""
 
     def steps(self, run_id: str) -> list[StepRow]:
         """A run's history, in step order."""
@@ -233,4 +257,5 @@ class RunStore(Protocol):
         """One enrolment by id."""
 
     def counts(self, flow: str | None = None) -> dict[str, int]:
-        """Runs per status (every status of `RUN_STATUSES` present, zeros included)."""
+        """Runs per status, of every run or of `flow` (by name): every status of
+        `flowctl.engine.state.RUN_STATUSES` present, zeros included."""

@@ -1,0 +1,154 @@
+"""`outbox`: effects appended to a JSON Lines file, each key exactly once, even across crashes.
+
+One line per effect, UTF-8, keys in this order, no spaces, ending in `\\n`:
+
+    {"key":"r-1:thank_you:1","run":"r-1","flow":"post-purchase","contact":"c-1001",
+     "node":"thank_you","at":"2026-11-20T10:00:00Z","effect":{"send":{...}}}
+
+(one line in the file). `effect` is exactly the dry run's effect object of the step, `at` the
+step's time in UTC. Each line is written with a single `write` to a file opened for appending,
+so lines from several processes never interleave; `flush()` syncs the file to disk.
+
+Exactly once: a delivery that is not `in_doubt` is appended without looking at the file. One
+that is in doubt (a crash came between writing it and recording the result) is first looked up:
+the file is read once, lazily, for its set of keys, which is then kept up to date; a key found
+there is not written again. A line cut short by a crash is not valid JSON: it does not count,
+its effect is written again whole, and the next line starts on a fresh line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from flowctl.config.channels import DEFAULT_OUTBOX_PATH, OUTBOX, OUTBOX_OPTIONS
+from flowctl.config.options import Options
+from flowctl.handlers.base import Delivery, HandlerError, HandlerType, Result
+
+
+class Outbox:
+    """Appends one JSON line per effect to a file."""
+
+    name: ClassVar[str] = OUTBOX
+    options: ClassVar[Mapping[str, str]] = OUTBOX_OPTIONS
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+        self._keys: set[str] | None = None  # read on the first in-doubt delivery
+        self._unsynced = False
+        self._check_end = True  # a crash may have left the last line without its newline
+
+    @classmethod
+    def from_config(
+        cls, channel: str, options: Options, base: Path, environ: Mapping[str, str]
+    ) -> Outbox:
+        return cls(options.path("path", DEFAULT_OUTBOX_PATH, base))
+
+    def deliver(self, delivery: Delivery) -> Result:
+        try:
+            if delivery.in_doubt and delivery.key in self._written_keys():
+                return Result.delivered({"path": str(self.path), "written_before": True})
+            self._append(line(delivery))
+        except OSError as exc:
+            self._check_end = True  # part of the line may be on disk
+            return Result.retry(f"cannot write {self.path}: {exc.strerror or exc}")
+        if self._keys is not None:
+            self._keys.add(delivery.key)
+        return Result.delivered({"path": str(self.path)})
+
+    def flush(self) -> None:
+        if self._fd is None or not self._unsynced:
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise HandlerError(f"cannot sync {self.path}: {exc.strerror or exc}") from exc
+        self._unsynced = False
+
+    def close(self) -> None:
+        if self._fd is not None:
+            try:
+                self.flush()
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+    def _append(self, data: bytes) -> None:
+        fd = self._open()
+        if self._check_end:
+            if _ends_mid_line(fd):
+                data = b"\n" + data
+            self._check_end = False
+        self._unsynced = True
+        while data:  # a regular file takes it whole; the loop is for the rare short write
+            data = data[os.write(fd, data) :]
+
+    def _open(self) -> int:
+        if self._fd is None:
+            created = not self.path.exists()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            if created:
+                _sync_directory(self.path.parent)  # the new file's name survives a crash
+        return self._fd
+
+    def _written_keys(self) -> set[str]:
+        if self._keys is None:
+            self._keys = read_keys(self.path)
+        return self._keys
+
+
+def line(delivery: Delivery) -> bytes:
+    """The outbox line of a delivery, newline included."""
+    text = json.dumps(delivery.envelope(), ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode()
+
+
+def read_keys(path: Path) -> set[str]:
+    """The keys of the complete lines of an outbox file (none when there is no file)."""
+    keys: set[str] = set()
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        return keys
+    with handle:
+        for raw in handle:  # binary lines end at b"\n" only, whatever the text holds
+            key = _key(raw)
+            if key is not None:
+                keys.add(key)
+    return keys
+
+
+def _key(raw: bytes) -> str | None:
+    try:
+        record: Any = json.loads(raw)
+    except ValueError:
+        return None  # cut short by a crash: its effect was not written
+    key = record.get("key") if isinstance(record, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _ends_mid_line(fd: int) -> bool:
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+
+
+def _sync_directory(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return  # not every platform opens directories; the file itself is still synced
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+if TYPE_CHECKING:  # mypy checks that the class keeps the contract
+    _contract: HandlerType = Outbox
