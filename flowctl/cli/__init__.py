@@ -9,7 +9,17 @@ from __future__ import annotations
 import typer
 
 from flowctl import __version__
-from flowctl.cli import graph_cmd, nodes_cmd, rules_cmd, run_cmd, schema_cmd, validate_cmd
+from flowctl.cli import (
+    event_cmd,
+    graph_cmd,
+    nodes_cmd,
+    rules_cmd,
+    run_cmd,
+    runs_cmd,
+    schema_cmd,
+    validate_cmd,
+    worker_cmd,
+)
 
 app = typer.Typer(
     name="flowctl",
@@ -42,6 +52,10 @@ app.command("nodes")(nodes_cmd.nodes)
 app.command("run")(run_cmd.run)
 app.command("graph")(graph_cmd.graph)
 app.command("rules")(rules_cmd.rules)
+app.command("worker")(worker_cmd.worker)
+app.command("event")(event_cmd.event)
+app.command("events")(event_cmd.events)
+app.add_typer(runs_cmd.app, name="runs")
 
 
 def main() -> None:

@@ -67,19 +67,26 @@ def run(
     seed: int | None = typer.Option(
         None, "--seed", min=0, max=MAX_SEED, help="Salt for split assignment (0 to 10^18)."
     ),
+    state: str | None = typer.Option(
+        None, "--state", metavar="DB", help="Real runs: the state file (.flowctl/state.db)."
+    ),
 ) -> None:
-    """Dry-run a flow for one contact (a step-by-step timeline) or an audience (a tally)."""
+    """Run a flow for one contact or an audience: for real (effects to the configured
+    handlers, state in a file), or with --dry-run on a simulated clock."""
     from flowctl.simulate.inputs import parse_now, parse_overrides
 
     with error_handler():
-        if not dry_run:
-            raise UsageError("real runs are not available yet; use --dry-run")
         if (contact is None) == (contacts is None):
             raise UsageError("give exactly one of --contact FILE or --contacts FILE.jsonl")
         if flow == STDIN and STDIN in (contact, contacts):
             raise UsageError("the flow and the contacts cannot both come from stdin")
         start, pairs = parse_now(now), parse_overrides(overrides)  # usage errors before reading
-        options = DryRun(_load(flow), pairs, start, seed, output_format)
+        if not dry_run:
+            _real(flow, contact, contacts, pairs, now, state, seed, output_format)
+            return
+        if state is not None:
+            raise UsageError("--state is for real runs; a dry run stores nothing")
+        options = DryRun(_load(flow)[0], pairs, start, seed, output_format)
         if contact is not None:
             _one(options, contact)
         else:
@@ -87,17 +94,42 @@ def run(
             _audience(options, contacts)
 
 
-def _load(path: str) -> PreparedFlow:
-    """Validate the flow in full; report its diagnostics on stderr; exit 1 when it cannot run."""
+def _load(path: str) -> tuple[PreparedFlow, bytes, bool]:
+    """Validate the flow in full; report its diagnostics on stderr; exit 1 when it cannot run.
+    The prepared flow, the file's bytes, and its `settings.reentry`."""
     from flowctl.cli._flows import project_config, report_verdict
     from flowctl.engine import load_flow
     from flowctl.validation.flow_file import read_flow
 
     name = display_name(path)
-    loaded = load_flow(read_flow(path), name, project_config())
+    source = read_flow(path)
+    loaded = load_flow(source, name, project_config())
     report_verdict(loaded.checked, name, "a flow runs only once it validates", "run")
-    assert loaded.flow is not None  # report_verdict stops a flow that did not prepare
-    return loaded.flow
+    assert loaded.flow is not None and loaded.checked.data is not None  # else report_verdict stops
+    settings = loaded.checked.data.get("settings") or {}
+    return loaded.flow, source, bool(settings.get("reentry", False))
+
+
+def _real(
+    flow: str,
+    contact: str | None,
+    contacts: str | None,
+    pairs: list[tuple[str, Any]],
+    now: str | None,
+    state: str | None,
+    seed: int | None,
+    output_format: RunFormat,
+) -> None:
+    from flowctl.cli._state import parse_time
+    from flowctl.cli.real_run import RealRun, real_run
+
+    if seed is not None:
+        raise UsageError("--seed is for dry runs; a real run assigns splits by contact id alone")
+    clock = parse_time(now, "--now")
+    plan, source, reentry = _load(flow)
+    json_output = output_format is RunFormat.JSON
+    options = RealRun(display_name(flow), source, plan, reentry, pairs, clock, state, json_output)
+    real_run(options, contact, contacts)
 
 
 def _one(options: DryRun, path: str) -> None:

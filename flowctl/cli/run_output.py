@@ -12,7 +12,7 @@ import os
 import re
 import stat
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import IO
@@ -36,7 +36,14 @@ from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
 from flowctl.simulate import Tally
 
-_STATUS_STYLES = {"completed": "green", "converted": "bold green", "filtered": "yellow"}
+_STATUS_STYLES = {
+    "completed": "green",
+    "converted": "bold green",
+    "filtered": "yellow",
+    "waiting": "cyan",
+    "active": "cyan",
+    "cancelled": "dim",
+}
 _SIMULATED = "simulated: nothing was sent, called or stored"
 _REFRESH_EVERY = 512  # contacts between progress updates; a redraw per contact would dominate
 
@@ -89,17 +96,31 @@ def trace_line(run: Run) -> str:
     return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def print_tally(flow: PreparedFlow, tally: Tally) -> None:
-    """The closing tables of an audience run: per node and exit, per status, per variant."""
+def print_tally(
+    flow: PreparedFlow,
+    tally: Tally,
+    statuses: Sequence[str] = STATUSES,
+    waiting: Mapping[str, int] | None = None,
+    closing: Text | None = None,
+) -> None:
+    """The closing tables of an audience run: per node and exit, per status, per variant.
+
+    A real run passes its statuses (`waiting` among them), the contacts waiting at each node,
+    and its own closing line instead of the dry run's.
+    """
     console = _console()
-    console.print(_node_table(flow, tally))
-    console.print(_status_table(tally))
+    console.print(_node_table(flow, tally, waiting or {}))
+    console.print(_status_table(tally, statuses))
     splits = [node for node in flow.nodes if node.variants]
     if splits:
         console.print(_variant_table(splits, tally))
-    skipped = f", {plural(tally.malformed, 'malformed line')} skipped" if tally.malformed else ""
-    counts = f"{plural(tally.contacts, 'contact')}, {plural(tally.steps, 'node step')}"
-    console.print(Text(f"{counts}{skipped}; ") + Text(_SIMULATED, style="dim"))
+    if closing is None:
+        skipped = (
+            f", {plural(tally.malformed, 'malformed line')} skipped" if tally.malformed else ""
+        )
+        counts = f"{plural(tally.contacts, 'contact')}, {plural(tally.steps, 'node step')}"
+        closing = Text(f"{counts}{skipped}; ") + Text(_SIMULATED, style="dim")
+    console.print(closing)
 
 
 def _table(title: str, *headers: str, labels: int = 2) -> Table:
@@ -111,26 +132,30 @@ def _table(title: str, *headers: str, labels: int = 2) -> Table:
     return Table(*columns, title=title, title_justify="left")
 
 
-def _node_table(flow: PreparedFlow, tally: Tally) -> Table:
+def _node_table(flow: PreparedFlow, tally: Tally, waiting: Mapping[str, int]) -> Table:
     table = _table("contacts per node", "node", "type", "contacts", "exits", "ended here")
     table.columns[3].justify = table.columns[4].justify = "left"
     for node in flow.nodes:
         exits = "\n".join(
             f"{printable(name)} {tally.left_by(node.id, name)}" for name in node.exits
         )
-        ended = "\n".join(
+        ended = [
             f"{status} {tally.ended[node.id, status]}"
             for status in STATUSES
             if tally.ended[node.id, status]
+        ]
+        if waiting.get(node.id):
+            ended.append(f"waiting {waiting[node.id]}")
+        reached = str(tally.reached(node.id) + waiting.get(node.id, 0))
+        table.add_row(
+            Text(node.id), Text(node.type), reached, Text(exits or "-"), "\n".join(ended) or "-"
         )
-        reached = str(tally.reached(node.id))
-        table.add_row(Text(node.id), Text(node.type), reached, Text(exits or "-"), ended or "-")
     return table
 
 
-def _status_table(tally: Tally) -> Table:
+def _status_table(tally: Tally, statuses: Sequence[str]) -> Table:
     table = _table("final status", "status", "contacts", "share", labels=1)
-    for status in STATUSES:
+    for status in statuses:
         count = tally.statuses[status]
         table.add_row(_status(status), str(count), _share(count, tally.contacts))
     return table

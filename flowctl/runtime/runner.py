@@ -71,6 +71,7 @@ class Runner:
         self.store, self.handlers, self.clock, self.worker = store, handlers, clock, worker
         self.plans = plans or Plans(store)
         self.batch_size = batch_size
+        self.failed: set[str] = set()  # runs a delivery failed, since `enrol` last looked
 
     # -- enrolment -------------------------------------------------------------------------
 
@@ -98,8 +99,9 @@ class Runner:
                 enrolled = self._dedupe(enrolled, reentry)
                 self._write_new(batch, plan, enrolled)
                 batch.put_enrolment(replace(enrolment, position=last))
+            self.failed.clear()
             self.deliver([e for item in enrolled if item.run for e in self._intents(item, plan)])
-            yield from enrolled
+            yield from (self._refreshed(item) for item in enrolled)
         with self.store.batch() as batch:
             batch.put_enrolment(replace(enrolment, position=last, done=True))
 
@@ -152,6 +154,12 @@ class Runner:
             effects += effect_records(item.run, plan, item.transition.effects)
         batch.add_steps(steps)
         batch.add_effects(effects)
+
+    def _refreshed(self, item: Enrolled) -> Enrolled:
+        """The item with its run as stored now, when a delivery failed it meanwhile."""
+        if item.run is None or item.run.id not in self.failed:
+            return item
+        return replace(item, run=self.store.run(item.run.id) or item.run)
 
     @staticmethod
     def _intents(item: Enrolled, plan: PreparedFlow) -> list[EffectRecord]:
@@ -307,9 +315,9 @@ class Runner:
         if record is None or record.status in (FAILED, CANCELLED):
             return
         message = f"node '{effect.node}': {effect.channel} delivery failed: {error}"
-        batch.update_run(
-            replace(record, status=FAILED, node=effect.node, error=message, updated_at=now)
-        )
+        failed = replace(record, status=FAILED, node=effect.node, error=message, updated_at=now)
+        if batch.update_run(failed) is not None:
+            self.failed.add(record.id)
 
     # -- operator commands -----------------------------------------------------------------
 

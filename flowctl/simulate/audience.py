@@ -15,7 +15,6 @@ from typing import IO, Any
 from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.trace import Run
 from flowctl.language.contacts import Contact, ContactError, loads, parse_contact
-from flowctl.nodes.base import STATUSES
 from flowctl.simulate.dry_run import walk
 from flowctl.simulate.inputs import with_overrides
 
@@ -54,21 +53,29 @@ def read_contacts(
     A None line is one `bounded_lines` found too long.
     """
     for number, line in enumerate(lines, 1):
-        if line is None:
-            yield Malformed(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes")
-            continue
-        if not line.strip():
-            continue
-        try:
-            # Decoding here is faster than json.loads(bytes), which first sniffs the encoding.
-            text = line.decode() if isinstance(line, bytes) else line
-            if number == 1:
-                text = text.removeprefix(_BOM)
-            yield with_overrides(parse_contact(loads(text)), overrides)
-        except ContactError as exc:
-            yield Malformed(number, str(exc))
-        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
-            yield Malformed(number, f"not JSON: {exc}")
+        item = contact_from_line(number, line, overrides)
+        if item is not None:
+            yield item
+
+
+def contact_from_line(
+    number: int, line: bytes | str | None, overrides: Sequence[tuple[str, Any]] = ()
+) -> Contact | Malformed | None:
+    """Audience line `number` as a contact, or why it is not one; None for a blank line."""
+    if line is None:
+        return Malformed(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes")
+    if not line.strip():
+        return None
+    try:
+        # Decoding here is faster than json.loads(bytes), which first sniffs the encoding.
+        text = line.decode() if isinstance(line, bytes) else line
+        if number == 1:
+            text = text.removeprefix(_BOM)
+        return with_overrides(parse_contact(loads(text)), overrides)
+    except ContactError as exc:
+        return Malformed(number, str(exc))
+    except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
+        return Malformed(number, f"not JSON: {exc}")
 
 
 def dry_run_audience(
@@ -117,7 +124,7 @@ class Tally:
 
     def left_by(self, node_id: str, exit_: str | None) -> int:
         """Contacts that left the node by `exit_`."""
-        return sum(self.passes[node_id, exit_, status] for status in STATUSES)
+        return sum(self.passes[node_id, exit_, status] for status in self.statuses)
 
     def through(self, node_id: str, exit_: str | None, status: str) -> int:
         """Contacts that left the node by `exit_` and ended with `status`."""

@@ -182,12 +182,6 @@ def test_an_invalid_flow_is_reported_and_never_runs(runner: CliRunner) -> None:
     assert "is invalid; a flow runs only once it validates" in result.stderr
 
 
-def test_a_real_run_is_not_faked(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["run", str(FLOWS / "welcome-series.yaml"), "--contact", CONTACT])
-    assert result.exit_code == 2
-    assert "real runs are not available yet; use --dry-run" in result.stderr
-
-
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [

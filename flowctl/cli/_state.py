@@ -1,0 +1,71 @@
+"""What the real-run commands share: the state file, the clock, the handlers, one `Runner`.
+
+Opening the state is the first thing they do after parsing options: a state file that cannot
+be used (locked, corrupt, from a newer flowctl) stops the command with exit 2 before anything
+is read or written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowctl.errors import UsageError
+from flowctl.words import show
+
+if TYPE_CHECKING:
+    from flowctl.runtime.runner import Runner
+
+DEFAULT_STATE = Path(".flowctl") / "state.db"
+STATE_HELP = "The state file of real runs (default: .flowctl/state.db, or $FLOWCTL_STATE)."
+
+
+def state_path(option: str | None) -> Path:
+    """`--state`, else $FLOWCTL_STATE, else `.flowctl/state.db` in the working directory."""
+    return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
+
+
+def parse_time(text: str | None, flag: str) -> datetime | None:
+    """`--now`/`--at` as an aware UTC time (a naive one is UTC); None when not given."""
+    if text is None:
+        return None
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"{flag} {show(text)} is not an ISO 8601 time, e.g. 2026-11-20T10:00:00Z"
+        ) from None
+    try:
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"{flag} {show(text)} is out of the range of years 1 to 9999") from None
+
+
+@contextmanager
+def open_runner(
+    state: str | None, now: datetime | None, *, create: bool = True
+) -> Iterator[Runner]:
+    """The store, the configured handlers and the clock, closed again afterwards."""
+    from flowctl.cli._flows import project_config
+    from flowctl.handlers.registry import HandlerRegistry
+    from flowctl.handlers.routing import build_handlers
+    from flowctl.runtime.clock import Clock, FixedClock
+    from flowctl.runtime.runner import Runner
+    from flowctl.store.sqlite import SqliteStore
+    from flowctl.store.workers import worker_id
+
+    config = project_config()
+    store = SqliteStore.open(state_path(state), create=create)
+    try:
+        handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
+        try:
+            clock = Clock() if now is None else FixedClock(now)
+            yield Runner(store, handlers, clock, worker_id())
+        finally:
+            handlers.close()
+    finally:
+        store.close()

@@ -1,0 +1,186 @@
+"""`flowctl run FLOW` without `--dry-run`: enrol contacts in durable runs and advance them.
+
+The flow is validated in full, stored under the digest of its bytes, and each contact gets a
+run pinned to that digest. An audience streams in constant memory; interrupted, the same
+command again enrols only the lines the first one had not committed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flowctl.errors import FlowFailed, InputError, reader_may_leave
+from flowctl.loading.sources import STDIN, display_name, read_input
+
+if TYPE_CHECKING:
+    from flowctl.engine.plan import PreparedFlow
+    from flowctl.runtime.runner import Enrolled, Runner
+    from flowctl.store.base import Enrolment, RunStore
+
+MAX_CONTACT_BYTES = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class RealRun:
+    """What a real run was asked for."""
+
+    flow_path: str
+    source: bytes
+    plan: PreparedFlow
+    reentry: bool
+    overrides: list[tuple[str, Any]]
+    now: datetime | None
+    state: str | None
+    json_output: bool
+
+
+def real_run(options: RealRun, contact: str | None, contacts: str | None) -> None:
+    """Enrol one contact or an audience; report each run or the closing tables."""
+    from flowctl.cli._state import open_runner
+    from flowctl.runtime.plans import digest_of
+
+    digest = digest_of(options.source)
+    with open_runner(options.state, options.now) as runner:
+        _store_flow(runner.store, options, digest)
+        runner.plans.add(digest, options.plan)
+        if contact is not None:
+            _one(runner, options, digest, contact)
+        else:
+            assert contacts is not None
+            _audience(runner, options, digest, contacts)
+
+
+def _store_flow(store: RunStore, options: RealRun, digest: str) -> None:
+    from datetime import UTC
+
+    from flowctl.store.base import FlowRecord
+
+    text = options.source.decode("utf-8", errors="replace")
+    record = FlowRecord(digest, options.plan.name, options.flow_path, text, datetime.now(UTC))
+    with store.batch() as batch:
+        batch.add_flow(record)
+
+
+def _enrolment(
+    store: RunStore, digest: str, input_digest: str | None, options: RealRun
+) -> Enrolment:
+    """The enrolment this command continues (an interrupted one with the same flow, input and
+    overrides), or a new one."""
+    import uuid
+
+    from flowctl.store.base import Enrolment
+
+    if input_digest is None:  # stdin cannot be read twice: no resuming
+        return Enrolment(uuid.uuid4().hex[:20], digest, "stdin")
+    identity = json.dumps([digest, input_digest, options.overrides], default=str)
+    base = hashlib.blake2b(identity.encode(), digest_size=10).hexdigest()
+    for generation in range(1_000_000):
+        enrolment_id = base if generation == 0 else f"{base}.{generation}"
+        found = store.enrolment(enrolment_id)
+        if found is None:
+            return Enrolment(enrolment_id, digest, input_digest)
+        if not found.done:
+            return found
+    raise InputError("this input has been enrolled a million times; give it new contents")
+
+
+def _one(runner: Runner, options: RealRun, digest: str, path: str) -> None:
+    from flowctl.cli.real_output import print_enrolled, run_line
+    from flowctl.simulate.inputs import read_contact
+
+    name = display_name(path)
+    content = read_input(path, MAX_CONTACT_BYTES)
+    if len(content) > MAX_CONTACT_BYTES:
+        raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
+    person = read_contact(content, name, options.overrides)
+    enrolment = _enrolment(runner.store, digest, hashlib.sha256(content).hexdigest(), options)
+    (item,) = runner.enrol(options.plan, digest, [(1, person)], enrolment, options.reentry)
+    with reader_may_leave():
+        if options.json_output:
+            sys.stdout.write(run_line(item, digest) + "\n")
+        else:
+            print_enrolled(item, options.plan)
+    _verdict_of([item])
+
+
+def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
+    from flowctl.cli.real_output import RealTally, print_real_tally, run_line
+    from flowctl.cli.run_output import audience_progress
+    from flowctl.simulate.audience import bounded_lines
+
+    name, tally = display_name(path), RealTally()
+    input_digest = None if path == STDIN else _file_digest(path)
+    enrolment = _enrolment(runner.store, digest, input_digest, options)
+    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
+        numbered = _numbered(bounded_lines(handle), options.overrides)
+        for item in runner.enrol(options.plan, digest, numbered, enrolment, options.reentry):
+            tally.add(item)
+            if item.run is None and item.contact is None:
+                progress.warn(f"{name}:{item.line}: skipped: {item.skipped}")
+            elif options.json_output and item.run is not None:
+                sys.stdout.write(run_line(item, digest) + "\n")
+            progress.advance(tally.dry)
+        if not options.json_output:
+            print_real_tally(options.plan, tally)
+    if tally.malformed:
+        from flowctl.cli._errors import fail
+        from flowctl.reporters import plural
+
+        lines = plural(tally.malformed, "malformed line")
+        fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
+        import typer
+
+        raise typer.Exit(2)
+    if tally.failed:
+        raise FlowFailed(f"{tally.failed} run(s) failed; see 'flowctl runs list --status failed'")
+
+
+def _numbered(
+    lines: Iterator[bytes | None], overrides: Sequence[tuple[str, Any]]
+) -> Iterator[tuple[int, Any]]:
+    """(line number, contact or why it is not one), blank lines left out."""
+    from flowctl.simulate.audience import Malformed, contact_from_line
+
+    for number, line in enumerate(lines, 1):
+        item = contact_from_line(number, line, overrides)
+        if isinstance(item, Malformed):
+            yield number, item.message
+        elif item is not None:
+            yield number, item
+
+
+def _verdict_of(items: list[Enrolled]) -> None:
+    from flowctl.nodes.base import FAILED
+
+    for item in items:
+        if item.run is not None and item.run.status == FAILED:
+            raise FlowFailed(f"the run failed: {item.run.error}")
+
+
+def _file_digest(path: str) -> str:
+    digest = hashlib.sha256()
+    try:
+        with Path(path).open("rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return digest.hexdigest()
+
+
+def _open(path: str) -> Any:
+    from contextlib import nullcontext
+
+    if path == STDIN:
+        return nullcontext(sys.stdin.buffer)
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror or exc}") from None

@@ -1,0 +1,65 @@
+"""`flowctl worker`: advance the runs whose time has come and deliver due effects."""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+import typer
+
+from flowctl.cli._errors import error_handler
+from flowctl.cli._state import STATE_HELP, open_runner, parse_time
+
+#: The longest a continuous worker idles before it looks again (events recorded by another
+#: process, runs enrolled meanwhile): a bound, not a schedule; due times are rows in the store.
+IDLE_SECONDS = 5.0
+
+
+def worker(
+    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    once: bool = typer.Option(
+        False, "--once", help="Process everything due at or before the clock, then exit."
+    ),
+    now: str | None = typer.Option(
+        None, "--now", metavar="ISO-TIME", help="The clock (default: the wall clock)."
+    ),
+) -> None:
+    """Advance due runs and re-deliver effects whose retry is due; keep going unless --once."""
+    with error_handler():
+        clock_at = parse_time(now, "--now")
+        with open_runner(state, clock_at) as runner:
+            if once or clock_at is not None:
+                advanced, handled = runner.run_due()
+                _report(advanced, handled)
+                return
+            _stop_on_signals(runner.clock.stop.set)
+            while not runner.clock.stop.is_set():
+                advanced, handled = runner.run_due()
+                if advanced or handled:
+                    _report(advanced, handled)
+                wake = runner.store.next_wake()
+                seconds = IDLE_SECONDS
+                if wake is not None:
+                    seconds = min(IDLE_SECONDS, (wake - runner.clock.now()).total_seconds())
+                runner.clock.wait(seconds)
+
+
+def _report(advanced: int, handled: int) -> None:
+    from flowctl.reporters import plural
+
+    sys.stderr.write(
+        f"flowctl: worker: advanced {plural(advanced, 'run')}, "
+        f"handled {plural(handled, 'effect')}\n"
+    )
+
+
+def _stop_on_signals(stop: object) -> None:
+    """Ctrl-C and SIGTERM finish the current step, then the worker exits 0."""
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        assert callable(stop)
+        stop()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)

@@ -1,0 +1,119 @@
+"""Crash safety, for real: `flowctl run` and `flowctl worker` killed with SIGKILL at random
+moments, restarted, and the outbox then holds every effect of the equivalent dry run exactly
+once. Two workers on one state at once never deliver one effect twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import FLOWS
+from tests.runtime.conftest import NOW, ok, outbox
+
+FLOW = FLOWS / "post-purchase.yaml"
+CONTACTS = 1_200
+LATER = "2026-11-24T10:00:00Z"  # past every wait of the flow
+MAX_RESTARTS = 25
+
+
+def audience(path: Path) -> Path:
+    rng = random.Random(7)
+    categories = ["shoes", "bags", "wallets", "hats"]
+    with path.open("w", encoding="utf-8") as handle:
+        for number in range(CONTACTS):
+            order = {"category": rng.choice(categories), "total": rng.randint(5, 900)}
+            handle.write(json.dumps({"id": f"c-{number}", "attributes": {"last_order": order}}))
+            handle.write("\n")
+    return path
+
+
+def flowctl_process(project: Path, *args: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("FLOWCTL_STATE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flowctl", *args],
+        cwd=project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def until_done(project: Path, rng: random.Random, *args: str) -> int:
+    """Run the command, killing it at random moments, until one run of it exits by itself;
+    how many times it was killed."""
+    kills = 0
+    for _ in range(MAX_RESTARTS):
+        process = flowctl_process(project, *args)
+        try:
+            process.wait(timeout=rng.uniform(0.3, 1.5))
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            kills += 1
+            continue
+        assert process.returncode == 0
+        return kills
+    process = flowctl_process(project, *args)  # the last try runs to the end
+    assert process.wait(timeout=120) == 0
+    return kills
+
+
+def expected_effects(project: Path, contacts: Path) -> Counter[tuple[str, str, str]]:
+    result = ok(
+        "run", str(FLOW), "--dry-run", "--contacts", str(contacts), "--now", NOW, "--format", "json"
+    )
+    effects: Counter[tuple[str, str, str]] = Counter()
+    for line in result.stdout.splitlines():
+        trace = json.loads(line)
+        for step in trace["steps"]:
+            if step["effect"] is not None:
+                effects[trace["contact"], step["node"], json.dumps(step["effect"])] += 1
+    return effects
+
+
+def delivered(project: Path) -> tuple[Counter[tuple[str, str, str]], Counter[str]]:
+    lines: list[dict[str, Any]] = outbox(project)
+    effects = Counter((e["contact"], e["node"], json.dumps(e["effect"])) for e in lines)
+    return effects, Counter(line["key"] for line in lines)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_run_and_worker_killed_at_random_moments_lose_and_double_nothing(
+    project: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    contacts = audience(project / "audience.jsonl")
+    kills = until_done(project, rng, "run", str(FLOW), "--contacts", str(contacts), "--now", NOW)
+    kills += until_done(project, rng, "worker", "--once", "--now", LATER)
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts)
+    assert max(keys.values()) == 1
+    assert kills >= 1, "the moments were chosen so that at least one kill lands mid-work"
+    statuses = ok("runs", "list", "--format", "json").stdout.splitlines()
+    assert len(statuses) == CONTACTS
+    assert {json.loads(line)["status"] for line in statuses} == {"completed"}
+
+
+def test_two_workers_on_one_state_never_deliver_an_effect_twice(project: Path) -> None:
+    contacts = audience(project / "audience.jsonl")
+    ok("run", str(FLOW), "--contacts", str(contacts), "--now", NOW)
+    first = flowctl_process(project, "worker", "--once", "--now", LATER)
+    second = flowctl_process(project, "worker", "--once", "--now", LATER)
+    deadline = time.monotonic() + 120
+    for process in (first, second):
+        assert process.wait(timeout=max(deadline - time.monotonic(), 1)) == 0
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts)
+    assert max(keys.values()) == 1
