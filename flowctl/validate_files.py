@@ -1,5 +1,8 @@
 """`flowctl validate` as a function: a request in, a report written, an exit code back.
 
+An entry module beside the launcher, above every stage: it loads the configuration, validates
+and picks a reporter.
+
 Both entry points call it: the typer command and the launcher's fast path. It imports neither
 typer nor rich, so validating a file costs only what validation needs.
 """
