@@ -18,7 +18,7 @@ from typing import TextIO
 from flowctl.config.settings import Config, find_config, load_config
 from flowctl.diagnostics.findings import FileResult
 from flowctl.errors import InputError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, expand, read_input
+from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
 from flowctl.validation.suppressions import apply
 
@@ -94,4 +94,4 @@ def report(
     try:
         Path(request.output).write_text(buffer.getvalue(), encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"{request.output}: {exc.strerror or exc}") from None
+        raise file_error(request.output, exc) from None
