@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 from flowctl.errors import FlowctlError, silence_stdout
 from flowctl.reporters import Format
-from flowctl.validation.files import ValidateRequest, validate_files
+from flowctl.validate_files import ValidateRequest, validate_files
 
 _FLAGS = {"--strict": ("strict", True), "--no-strict": ("strict", False)}
 _FLAGS |= {"--quiet": ("quiet", True), "-q": ("quiet", True)}

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.errors import InputError, UsageError
+from flowctl.errors import UsageError
 from flowctl.render.graph import GraphFormat
 
 INSTALL_GRAPHVIZ = (
@@ -46,7 +46,7 @@ def graph(
     Nodes are labelled with their id and type, edges with their exit names.
     """
     from flowctl.cli._flows import project_config, report_verdict
-    from flowctl.loading.sources import display_name
+    from flowctl.loading.sources import display_name, file_error
     from flowctl.render import graph as render
     from flowctl.validation.flow_file import check_flow, read_flow
 
@@ -65,4 +65,4 @@ def graph(
         try:
             Path(output).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise InputError(f"{output}: {exc.strerror or exc}") from None
+            raise file_error(output, exc) from None

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.errors import FlowFailed, InputError
+from flowctl.errors import FlowFailed
 
 _DIFF_LINES = 40
 
@@ -42,6 +42,7 @@ def schema(
     ),
 ) -> None:
     """The JSON Schema of flow files, merged from every installed node type."""
+    from flowctl.loading.sources import file_error
     from flowctl.plugins.registry import default_registry
     from flowctl.schema.merged import build_schema, dumps
 
@@ -52,7 +53,7 @@ def schema(
                 # Not UTF-8 is not an error of its own: such a file is simply not the schema.
                 committed = check.read_bytes().decode("utf-8", errors="replace")
             except OSError as exc:
-                raise InputError(f"{check}: {exc.strerror or exc}") from exc
+                raise file_error(check, exc) from exc
             if _normalized(committed) != _normalized(text):
                 sys.stderr.write(stale_report(committed, text, str(check)) + "\n")
                 raise FlowFailed(f"{check} is stale: run 'flowctl schema --output {check}'")
@@ -61,7 +62,7 @@ def schema(
             try:
                 output.write_text(text, encoding="utf-8")
             except OSError as exc:
-                raise InputError(f"{output}: {exc.strerror or exc}") from exc
+                raise file_error(output, exc) from exc
         else:
             sys.stdout.write(text)
 

@@ -44,7 +44,7 @@ def validate(
 ) -> None:
     """Check flow files: YAML, the merged schema and the graph. Exit 1 if any is invalid."""
     from flowctl.launcher import exit_code_of
-    from flowctl.validation.files import ValidateRequest, validate_files
+    from flowctl.validate_files import ValidateRequest, validate_files
 
     request = ValidateRequest(
         paths=tuple(paths or ()),

@@ -14,6 +14,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flowctl.errors import InputError
 
 STDIN = "-"
 STDIN_NAME = "<stdin>"
@@ -77,15 +81,20 @@ def display_name(path: str) -> str:
     return STDIN_NAME if path == STDIN else path
 
 
+def file_error(path: object, exc: OSError) -> InputError:
+    """The abort (exit 2) for a file that cannot be read or written: its name and the reason."""
+    from flowctl.errors import InputError
+
+    return InputError(f"{path}: {exc.strerror or exc}")
+
+
 def read_input(path: str, max_bytes: int) -> bytes:
     """A file's bytes (stdin for '-'), at most one byte past `max_bytes` so that the caller can
     say it is too large; `InputError` (exit 2) when it cannot be read."""
-    from flowctl.errors import InputError
-
     try:
         if path == STDIN:
             return sys.stdin.buffer.read(max_bytes + 1)
         with Path(path).open("rb") as handle:
             return handle.read(max_bytes + 1)
     except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+        raise file_error(path, exc) from None

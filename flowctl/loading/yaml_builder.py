@@ -14,7 +14,8 @@ from typing import Any, NoReturn
 import yaml
 from yaml.constructor import SafeConstructor
 
-from flowctl.diagnostics.findings import Diagnostic, Path, Severity, json_pointer
+from flowctl.diagnostics.findings import Diagnostic, Path
+from flowctl.loading.positions import event_pos, make_diagnostic, pack, unpack
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG + "str"
@@ -30,39 +31,6 @@ _CONSTRUCTORS = SafeConstructor.yaml_constructors
 _STARTS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _ENDS = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
 _MISSING: Any = object()
-
-# A position is the 0-based (line, column, end_line, end_column) of a source range packed into one
-# int: a flow file has tens of thousands of them, and an int is a third of the size of a tuple.
-_BITS = 32
-_MASK = (1 << _BITS) - 1
-
-
-def pack(line: int, column: int, end_line: int, end_column: int) -> int:
-    """One int for a 0-based source range."""
-    return (((line << _BITS | column) << _BITS | end_line) << _BITS) | end_column
-
-
-def unpack(pos: int) -> tuple[int, int, int, int]:
-    """The 0-based (line, column, end_line, end_column) of a packed position."""
-    return (pos >> 3 * _BITS, pos >> 2 * _BITS & _MASK, pos >> _BITS & _MASK, pos & _MASK)
-
-
-def _event_pos(event: Any) -> int:
-    start, end = event.start_mark, event.end_mark
-    pos: int = (((start.line << _BITS | start.column) << _BITS | end.line) << _BITS) | end.column
-    return pos
-
-
-def make_diagnostic(
-    rule: str, message: str, file: str, pos: int, at: Path | None = None, hint: str | None = None
-) -> Diagnostic:
-    """An error diagnostic at a packed position, with a JSON pointer when the path is known."""
-    line, column, end_line, end_column = unpack(pos)
-    pointer = "" if at is None else json_pointer(at)
-    return Diagnostic(
-        rule, Severity.ERROR, message, file, line + 1, column + 1, end_line + 1, end_column + 1,
-        pointer, hint,
-    )  # fmt: skip
 
 
 def _show_tag(tag: str) -> str:
@@ -165,7 +133,7 @@ class TreeBuilder:
         event = get()
         if isinstance(event, yaml.DocumentStartEvent):
             message = "a flow file holds one YAML document; found a second one here"
-            self._report("yaml-syntax", message, _event_pos(event), None, "use one file per flow")
+            self._report("yaml-syntax", message, event_pos(event), None, "use one file per flow")
 
     def _document(self) -> None:
         get = self.parser.get_event
@@ -204,7 +172,7 @@ class TreeBuilder:
         value, plain = self._scalar_value(event, path)
         if event.anchor is not None:
             self._define(event, _Anchor(value, 1, 0, event.start_mark.line, event.value, plain))
-        self._place(top, path, value, _event_pos(event), plain, 0)
+        self._place(top, path, value, event_pos(event), plain, 0)
 
     def _key(self, top: _Frame, event: Any) -> None:
         tag = event.tag
@@ -212,11 +180,11 @@ class TreeBuilder:
             value, plain = self._scalar_value(event, top.path)
             self._define(event, _Anchor(value, 1, 0, event.start_mark.line, event.value, plain))
         elif tag is not None and tag not in _SCALAR_TAGS and tag not in ("!", _MERGE_TAG):
-            self._unsupported_tag(tag, _event_pos(event), top.path)
+            self._unsupported_tag(tag, event_pos(event), top.path)
         if tag == _MERGE_TAG or (tag is None and event.implicit[0] and event.value == "<<"):
             top.key = _Pending.MERGE
         else:
-            self._set_key(top, event.value, _event_pos(event))
+            self._set_key(top, event.value, event_pos(event))
 
     def _set_key(self, top: _Frame, key: str, pos: int) -> None:
         path = (*top.path, key)
@@ -247,13 +215,13 @@ class TreeBuilder:
         if tag == _STR_TAG:
             return text, None
         if tag not in _SCALAR_TAGS:
-            self._unsupported_tag(tag, _event_pos(event), at)
+            self._unsupported_tag(tag, event_pos(event), at)
             return text, None
         try:
             return _CONSTRUCTORS[tag](self.parser, yaml.ScalarNode(tag, text)), None
         except Exception:  # the constructors raise whatever int(), float() or date() raise
             message = f"{text!r} cannot be read as {_show_tag(tag)}"
-            self._report("yaml-syntax", message, _event_pos(event), at)
+            self._report("yaml-syntax", message, event_pos(event), at)
             return text, None
 
     def _resolve(self, text: str) -> Any:
@@ -271,7 +239,7 @@ class TreeBuilder:
         if top is not None and top.is_map and top.key in (_Pending.KEY, _Pending.SKIP):
             if top.key is _Pending.KEY:
                 message = "mapping keys must be plain strings, not a mapping or a list"
-                self._report("yaml-syntax", message, _event_pos(event), top.path)
+                self._report("yaml-syntax", message, event_pos(event), top.path)
             top.key = _Pending.SKIP if top.key is _Pending.KEY else _Pending.KEY
             self._skip()
             return
@@ -282,7 +250,7 @@ class TreeBuilder:
             self._too_many(event, alias=False)
         path = self._path_in(top)
         if event.tag not in (_MAPPING_TAGS if is_map else _SEQUENCE_TAGS):
-            self._unsupported_tag(event.tag, _event_pos(event), path)
+            self._unsupported_tag(event.tag, event_pos(event), path)
         anchor = event.anchor
         if anchor is not None:
             self._check_new_anchor(anchor, event)
@@ -313,7 +281,7 @@ class TreeBuilder:
         if anchor is None:
             self._stop("yaml-syntax", f"alias *{name} refers to no anchor defined before it", event)
         top = self.stack[-1] if self.stack else None
-        pos = _event_pos(event)
+        pos = event_pos(event)
         if top is not None and top.is_map and top.key in (_Pending.KEY, _Pending.SKIP):
             self.nodes += 1
             if top.key is _Pending.SKIP:
@@ -426,5 +394,5 @@ class TreeBuilder:
         self.diagnostics.append(make_diagnostic(rule, message, self.file, pos, at, hint))
 
     def _stop(self, rule: str, message: str, event: Any, hint: str | None = None) -> NoReturn:
-        self._report(rule, message, _event_pos(event), None, hint)
+        self._report(rule, message, event_pos(event), None, hint)
         raise _Stop

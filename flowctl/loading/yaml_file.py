@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from flowctl.diagnostics.findings import Diagnostic, Path, PathPart
-from flowctl.loading.yaml_builder import TreeBuilder, make_diagnostic, pack, unpack
+from flowctl.loading.positions import make_diagnostic, pack, unpack
+from flowctl.loading.yaml_builder import TreeBuilder
 
 # The C parser is several times faster; the pure-Python one gives the same events.
 _PARSER: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader

@@ -12,6 +12,10 @@ from typing import ClassVar, TextIO
 
 from flowctl.diagnostics.findings import Diagnostic, FileResult
 
+# The verdict lives below validation, which needs it too; reporters keep offering it.
+from flowctl.diagnostics.verdict import ReportOptions as ReportOptions
+from flowctl.diagnostics.verdict import is_valid as is_valid
+
 
 class Format(StrEnum):
     """The output formats of `flowctl validate`; each has a `Reporter` in `reporters()`."""
@@ -20,14 +24,6 @@ class Format(StrEnum):
     JSON = "json"
     GITHUB = "github"
     SARIF = "sarif"
-
-
-@dataclass(frozen=True, slots=True)
-class ReportOptions:
-    """What the user asked for: warnings fail under `strict`; `quiet` drops all but problems."""
-
-    strict: bool = False
-    quiet: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +58,6 @@ def summary_line(summary: Summary) -> str:
         return f"✓ {words} ({problems})" if summary.warnings else f"✓ {words}"
     invalid = summary.files - summary.valid
     return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid)"
-
-
-def is_valid(result: FileResult, options: ReportOptions) -> bool:
-    """Whether a file passes: no errors, and no warnings either under --strict."""
-    return result.valid and not (options.strict and result.warnings)
 
 
 def with_hint(diagnostic: Diagnostic) -> str:

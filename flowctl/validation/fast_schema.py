@@ -16,12 +16,12 @@ exactly (`uniqueItems` over values other than strings and numbers); both mean "a
 
 from __future__ import annotations
 
-import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from typing import Any
 
-Predicate = Callable[[Any], bool]
+from flowctl.validation.json_values import TYPES, Predicate, equal, is_number
+from flowctl.validation.type_dispatch import dispatched_type
 
 
 class Undecided(Exception):
@@ -40,48 +40,10 @@ def compile_schema(schema: Any) -> Predicate | None:
         return None
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Number) and not isinstance(value, bool)
-
-
-def _is_integer(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
-
-
-_TYPES: dict[str, Predicate] = {
-    "array": lambda value: isinstance(value, list),
-    "boolean": lambda value: isinstance(value, bool),
-    "integer": _is_integer,
-    "null": lambda value: value is None,
-    "number": _is_number,
-    "object": lambda value: isinstance(value, dict),
-    "string": lambda value: isinstance(value, str),
-}
-
-
-def equal(one: Any, two: Any) -> bool:
-    """JSON equality as `jsonschema` has it: `True` is not `1`, `1` is `1.0`, recursively."""
-    if one is two:
-        return True
-    if isinstance(one, str) or isinstance(two, str):
-        return bool(one == two)
-    if isinstance(one, Sequence) and isinstance(two, Sequence):
-        return len(one) == len(two) and all(map(equal, one, two))
-    if isinstance(one, Mapping) and isinstance(two, Mapping):
-        return len(one) == len(two) and all(
-            key in two and equal(value, two[key]) for key, value in one.items()
-        )
-    if isinstance(one, bool) or isinstance(two, bool):
-        return isinstance(one, bool) and isinstance(two, bool) and one == two
-    return bool(one == two)
-
-
 def _unique(items: list[Any]) -> bool:
     if all(isinstance(item, str) for item in items):
         return len(set(items)) == len(items)
-    if all(_is_number(item) and item == item for item in items):  # NaN is not even itself
+    if all(is_number(item) and item == item for item in items):  # NaN is not even itself
         return len(set(items)) == len(items)  # 1 == 1.0 in a set too, as in `equal`
     raise Undecided
 
@@ -161,9 +123,9 @@ def _resolve(root: Any, ref: str) -> Any:
 
 def _type(compiler: _Compiler, types: Any, schema: dict[str, Any]) -> Predicate:
     names = types if isinstance(types, list) else [types]
-    if not all(isinstance(name, str) and name in _TYPES for name in names):
+    if not all(isinstance(name, str) and name in TYPES for name in names):
         raise _Unsupported
-    checks = [_TYPES[name] for name in names]
+    checks = [TYPES[name] for name in names]
     if len(checks) == 1:
         return checks[0]
     return lambda value: any(check(value) for check in checks)
@@ -290,7 +252,7 @@ def _contains(compiler: _Compiler, contains: Any, schema: dict[str, Any]) -> Pre
 
 def _sized(kind: Predicate, ok: Callable[[int, Any], bool]) -> Callable[..., Predicate]:
     def build(compiler: _Compiler, limit: Any, schema: dict[str, Any]) -> Predicate:
-        if not _is_number(limit):
+        if not is_number(limit):
             raise _Unsupported
         return lambda value: not kind(value) or ok(len(value), limit)
 
@@ -299,9 +261,9 @@ def _sized(kind: Predicate, ok: Callable[[int, Any], bool]) -> Callable[..., Pre
 
 def _bound(ok: Callable[[Any, Any], bool]) -> Callable[..., Predicate]:
     def build(compiler: _Compiler, limit: Any, schema: dict[str, Any]) -> Predicate:
-        if not _is_number(limit):
+        if not is_number(limit):
             raise _Unsupported
-        return lambda value: not _is_number(value) or ok(value, limit)
+        return lambda value: not is_number(value) or ok(value, limit)
 
     return build
 
@@ -311,7 +273,7 @@ def _multiple_of(compiler: _Compiler, divisor: Any, schema: dict[str, Any]) -> P
         raise _Unsupported  # float divisors have rounding rules of their own
 
     def check(value: Any) -> bool:
-        if not _is_number(value):
+        if not is_number(value):
             return True
         if not isinstance(value, int):
             raise Undecided
@@ -397,21 +359,6 @@ def _type_dispatch(compiler: _Compiler, schemas: Any) -> Predicate | None:
     return check
 
 
-def dispatched_type(entry: Any) -> str | None:
-    """T for `{if: {properties: {type: {const: T}}, required: [type]}, then: ...}`, else None."""
-    if not (isinstance(entry, dict) and set(entry) == {"if", "then"}):
-        return None
-    condition = entry["if"]
-    if not (isinstance(condition, dict) and set(condition) == {"properties", "required"}):
-        return None
-    properties = condition["properties"]
-    if condition["required"] != ["type"] or not isinstance(properties, dict):
-        return None
-    const = properties.get("type") if set(properties) == {"type"} else None
-    name = const.get("const") if isinstance(const, dict) and set(const) == {"const"} else None
-    return name if isinstance(name, str) else None
-
-
 _Builder = Callable[[_Compiler, Any, dict[str, Any]], Predicate | None]
 
 #: Draft-07's assertion keywords, as `jsonschema.Draft7Validator` has them; `format` asserts
@@ -429,13 +376,13 @@ _KEYWORDS: dict[str, _Builder] = {
     "exclusiveMinimum": _bound(lambda value, limit: not value <= limit),
     "if": _if,
     "items": _items,
-    "maxItems": _sized(_TYPES["array"], lambda size, limit: size <= limit),
-    "maxLength": _sized(_TYPES["string"], lambda size, limit: size <= limit),
-    "maxProperties": _sized(_TYPES["object"], lambda size, limit: size <= limit),
+    "maxItems": _sized(TYPES["array"], lambda size, limit: size <= limit),
+    "maxLength": _sized(TYPES["string"], lambda size, limit: size <= limit),
+    "maxProperties": _sized(TYPES["object"], lambda size, limit: size <= limit),
     "maximum": _bound(lambda value, limit: not value > limit),
-    "minItems": _sized(_TYPES["array"], lambda size, limit: size >= limit),
-    "minLength": _sized(_TYPES["string"], lambda size, limit: size >= limit),
-    "minProperties": _sized(_TYPES["object"], lambda size, limit: size >= limit),
+    "minItems": _sized(TYPES["array"], lambda size, limit: size >= limit),
+    "minLength": _sized(TYPES["string"], lambda size, limit: size >= limit),
+    "minProperties": _sized(TYPES["object"], lambda size, limit: size >= limit),
     "minimum": _bound(lambda value, limit: not value < limit),
     "multipleOf": _multiple_of,
     "not": _not,

@@ -17,9 +17,9 @@ from typing import Any
 
 from flowctl.config.settings import Config
 from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
+from flowctl.diagnostics.verdict import ReportOptions, is_valid
 from flowctl.loading.sources import read_input
 from flowctl.plugins.registry import Registry
-from flowctl.reporters import ReportOptions, is_valid
 from flowctl.validation.suppressions import apply
 
 

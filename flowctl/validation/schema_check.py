@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft7Validator
 from jsonschema.exceptions import ValidationError
 
-from flowctl.validation.fast_schema import dispatched_type
+from flowctl.validation.type_dispatch import dispatched_type
 
 _NODES_TO_NODE = ("properties", "nodes", "additionalProperties")  # `$ref` adds no path part
 _LOCAL = "#/definitions/"

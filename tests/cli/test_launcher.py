@@ -11,10 +11,10 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-import flowctl.validation.files
+import flowctl.validate_files
 from flowctl.cli import app
 from flowctl.launcher import parse_validate
-from flowctl.validation.files import ValidateRequest
+from flowctl.validate_files import ValidateRequest
 from tests.conftest import FIXTURES, FLOWS, ROOT
 
 CYCLE = str(FIXTURES / "invalid" / "cycle.yaml")
@@ -52,7 +52,7 @@ def test_plain_command_lines_give_the_typer_commands_request(
         seen.append(request)
         return 0
 
-    monkeypatch.setattr(flowctl.validation.files, "validate_files", record)
+    monkeypatch.setattr(flowctl.validate_files, "validate_files", record)
     result = runner.invoke(app, ["validate", *arguments])
     assert result.exit_code == 0, result.output
     assert parse_validate(arguments) == seen[0]

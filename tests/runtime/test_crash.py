@@ -57,7 +57,7 @@ def until_done(project: Path, rng: random.Random, *args: str) -> int:
     for _ in range(MAX_RESTARTS):
         process = flowctl_process(project, *args)
         try:
-            process.wait(timeout=rng.uniform(0.3, 1.5))
+            process.wait(timeout=rng.uniform(0.1, 0.7))
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             process.wait(timeout=30)
@@ -89,7 +89,7 @@ def delivered(project: Path) -> tuple[Counter[tuple[str, str, str]], Counter[str
     return effects, Counter(line["key"] for line in lines)
 
 
-@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("seed", [1])
 def test_run_and_worker_killed_at_random_moments_lose_and_double_nothing(
     project: Path, seed: int
 ) -> None:

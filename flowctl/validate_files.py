@@ -1,5 +1,8 @@
 """`flowctl validate` as a function: a request in, a report written, an exit code back.
 
+An entry module beside the launcher, above every stage: it loads the configuration, validates
+and picks a reporter.
+
 Both entry points call it: the typer command and the launcher's fast path. It imports neither
 typer nor rich, so validating a file costs only what validation needs.
 """
@@ -15,7 +18,7 @@ from typing import TextIO
 from flowctl.config.settings import Config, find_config, load_config
 from flowctl.diagnostics.findings import FileResult
 from flowctl.errors import InputError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, expand, read_input
+from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
 from flowctl.validation.suppressions import apply
 
@@ -91,4 +94,4 @@ def report(
     try:
         Path(request.output).write_text(buffer.getvalue(), encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"{request.output}: {exc.strerror or exc}") from None
+        raise file_error(request.output, exc) from None
