@@ -120,7 +120,7 @@ class MailServer:
     refuse: dict[str, str] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
 
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook names
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         if address in self.refuse:
@@ -128,9 +128,7 @@ class MailServer:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802
-        self, server: Any, session: Any, envelope: Any
-    ) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         wire = envelope.original_content.replace(b"\r\n", b"\n")  # lines as Python writes them
         parsed = email.message_from_bytes(wire, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -232,9 +230,9 @@ def web_server() -> Iterator[WebServer]:
             except OSError:
                 pass  # the client gave up waiting
 
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer  # noqa: N815
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recording)
