@@ -158,10 +158,10 @@ class Smtp:
             if exc.smtp_code == 421:  # "closing the connection"
                 self._drop()
             return _refused(exc.smtp_code, exc.smtp_error, _REFUSED.get(type(exc), "a command"))
-        except (_Unusable, smtplib.SMTPNotSupportedError, ssl.SSLCertVerificationError) as exc:
+        except (_Unusable, smtplib.SMTPNotSupportedError) as exc:
             self._drop()
             return Result.failed(f"{self._server}: {exc}")
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # TLS errors included, as with http
             self._drop()
             return Result.retry(f"cannot reach the SMTP server {self._server}: {_words(exc)}")
         return Result.delivered({"to": to, "message_id": message["Message-ID"]})

@@ -11,6 +11,7 @@ import pytest
 
 from flowctl.plugins.registry import default_registry
 from tests.conftest import ROOT
+from tests.plugins.installing import fake_distribution, pip_install
 
 PLUGIN = Path(__file__).parent / "flowctl-slack"
 BUILTINS = {
@@ -58,25 +59,7 @@ def test_builtins_register_through_the_entry_point_group() -> None:
 
 @pytest.fixture(scope="module")
 def installed_plugin(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """pip-install the plugin package into its own directory, as a user would install it."""
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(target),
-            str(PLUGIN),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return target
+    return pip_install(PLUGIN, tmp_path_factory.mktemp("site"))
 
 
 def test_an_installed_plugin_validates_lists_and_joins_the_schema(
@@ -104,15 +87,6 @@ def test_an_installed_plugin_validates_lists_and_joins_the_schema(
         cwd=tmp_path,
     )
     assert stale.returncode == 1
-
-
-def fake_distribution(site: Path, name: str, entry_points: str, module: str, code: str) -> None:
-    """An installed distribution as importlib.metadata finds it: a module and a dist-info."""
-    (site / f"{module}.py").write_text(code)
-    info = site / f"{name.replace('-', '_')}-1.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[flowctl.nodes]\n{entry_points}\n")
 
 
 def test_two_plugins_claiming_one_type_name_is_a_clear_error(tmp_path: Path) -> None:

@@ -1,0 +1,160 @@
+"""The outbox: its line format, its sync, and each key written once, even across crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flowctl.config.options import Options
+from flowctl.effects import ContactUpdate, GoalReached, HttpCall, SendMessage
+from flowctl.handlers.base import DELIVERED, RETRY, HandlerError
+from flowctl.handlers.outbox import Outbox, read_keys
+from flowctl.handlers.routing import ChannelHandlers
+from tests.handlers.conftest import delivery
+
+Configure = Callable[..., ChannelHandlers]
+
+GOLDEN = (
+    '{"key":"r-1:thank_you:1","run":"r-1","flow":"post-purchase","contact":"c-1001",'
+    '"node":"thank_you","at":"2026-11-20T10:00:00Z","effect":{"send":{"channel":"email",'
+    '"template_id":"thanks","to":"c-1001","params":{"name":"Zoë","note":"line\\nbreak\\u2028"}}}}\n'
+)
+
+
+def lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line]
+
+
+def test_the_line_format(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.jsonl")
+    effect = SendMessage("email", "thanks", "c-1001", {"name": "Zoë", "note": "line\nbreak\u2028"})
+    result = outbox.deliver(delivery(effect))
+    outbox.close()
+    assert (result.status, result.reply) == (DELIVERED, {"path": str(outbox.path)})
+    assert outbox.path.read_text(encoding="utf-8") == GOLDEN.replace("\\u2028", "\u2028")
+
+
+@pytest.mark.parametrize(
+    "effect",
+    [
+        HttpCall("POST", "https://crm.example.com/x", "10s", {"A": "b"}, None, True),
+        ContactUpdate({"plan": "pro"}, ("trial",)),
+        GoalReached("purchased"),
+    ],
+)
+def test_the_effect_is_exactly_the_dry_runs(tmp_path: Path, effect: object) -> None:
+    outbox = Outbox(tmp_path / "outbox.jsonl")
+    outbox.deliver(delivery(effect))  # type: ignore[arg-type]
+    outbox.close()
+    (line,) = lines(outbox.path)
+    assert line["effect"] == effect.to_json()  # type: ignore[attr-defined]
+    assert list(line) == ["key", "run", "flow", "contact", "node", "at", "effect"]
+
+
+def test_flush_syncs_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced: list[int] = []
+    real = os.fsync
+
+    def fsync(fd: int) -> None:  # the real call, counted
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    outbox = Outbox(tmp_path / "new" / "outbox.jsonl")
+    outbox.flush()
+    assert synced == []  # nothing written, nothing to sync
+    outbox.deliver(delivery())
+    outbox.deliver(delivery(key="r-1:thank_you:2"))
+    synced.clear()  # creating the file synced its directory
+    outbox.flush()
+    outbox.flush()
+    assert len(synced) == 1  # once per batch
+    outbox.close()
+
+
+def test_an_in_doubt_key_is_written_once_across_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    crashed = Outbox(path)
+    crashed.deliver(delivery(key="r-1:a:1"))
+    crashed.flush()  # written and synced; then the process died before recording it
+    reopened = Outbox(path)
+    again = reopened.deliver(delivery(key="r-1:a:1", in_doubt=True))
+    assert (again.status, again.reply) == (DELIVERED, {"path": str(path), "written_before": True})
+    assert reopened.deliver(delivery(key="r-1:b:1", in_doubt=True)).status == DELIVERED
+    assert reopened.deliver(delivery(key="r-1:b:1", in_doubt=True)).reply["written_before"]
+    reopened.close()
+    crashed.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:b:1"]
+
+
+def test_a_delivery_not_in_doubt_does_not_read_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    path.write_text('{"key":"r-1:a:1"}\n')
+    outbox = Outbox(path)
+    outbox.deliver(delivery(key="r-1:a:1"))  # the runtime says it was never handed over
+    outbox.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:a:1"]
+
+
+def test_a_line_cut_short_by_a_crash_does_not_count(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    whole = Outbox(path)
+    whole.deliver(delivery(key="r-1:a:1"))
+    whole.close()
+    with path.open("ab") as torn:
+        torn.write(b'{"key":"r-1:b:1","run":"r-1","fl')  # the crash came mid-write
+    assert read_keys(path) == {"r-1:a:1"}
+    outbox = Outbox(path)
+    assert outbox.deliver(delivery(key="r-1:b:1", in_doubt=True)).status == DELIVERED
+    outbox.close()
+    raw = path.read_bytes().split(b"\n")
+    assert raw[1] == b'{"key":"r-1:b:1","run":"r-1","fl'  # left alone, on its own line
+    assert json.loads(raw[2])["key"] == "r-1:b:1"
+    assert read_keys(path) == {"r-1:a:1", "r-1:b:1"}
+
+
+def test_parent_directories_are_made_on_the_first_delivery_only(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "outbox.jsonl"
+    outbox = Outbox.from_config("email", Options({"path": "a/b/outbox.jsonl"}), tmp_path, {})
+    outbox.flush()
+    outbox.close()
+    assert not (tmp_path / "a").exists()
+    outbox.deliver(delivery())
+    outbox.close()
+    assert len(lines(path)) == 1
+
+
+def test_a_file_that_cannot_be_written_is_retried(tmp_path: Path) -> None:
+    (tmp_path / "outbox.jsonl").mkdir()
+    outbox = Outbox(tmp_path / "outbox.jsonl")
+    result = outbox.deliver(delivery())
+    assert result.status == RETRY
+    assert result.error == f"cannot write {tmp_path / 'outbox.jsonl'}: Is a directory"
+
+
+def test_a_sync_that_fails_is_a_handler_error(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox.jsonl")
+    outbox.deliver(delivery())
+    assert outbox._fd is not None
+    os.close(outbox._fd)  # the descriptor goes bad under it
+    with pytest.raises(HandlerError, match=r"cannot sync .*outbox\.jsonl: Bad file descriptor"):
+        outbox.flush()
+    outbox._fd = None
+
+
+def test_the_path_is_relative_to_the_configuration_file(
+    configure: Configure, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = configure('[tool.flowctl.outbox]\npath = "out/effects.jsonl"\n')
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    outbox = handlers.for_channel("email")
+    assert isinstance(outbox, Outbox)
+    assert outbox.path == tmp_path / "out" / "effects.jsonl"
+    default = configure('paths = ["flows/"]\n').for_channel("sms")
+    assert isinstance(default, Outbox)
+    assert default.path == tmp_path / ".flowctl" / "outbox.jsonl"
