@@ -29,6 +29,25 @@ def state_path(option: str | None) -> Path:
     return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
 
 
+LOCK_TIMEOUT = 10.0  # seconds a write waits for another process's, unless told otherwise
+
+
+def lock_timeout() -> float:
+    """$FLOWCTL_LOCK_TIMEOUT (seconds), else 10: how long a write waits for another process."""
+    text = os.environ.get("FLOWCTL_LOCK_TIMEOUT")
+    if text is None or not text.strip():
+        return LOCK_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:  # nan fails both comparisons
+        raise UsageError(
+            f"FLOWCTL_LOCK_TIMEOUT={show(text)} is not a number of seconds from 0 to 86400"
+        )
+    return seconds
+
+
 def parse_time(text: str | None, flag: str) -> datetime | None:
     """`--now`/`--at` as an aware UTC time (a naive one is UTC); None when not given."""
     if text is None:
@@ -59,7 +78,7 @@ def open_runner(
     from flowctl.store.workers import worker_id
 
     config = project_config()
-    store = SqliteStore.open(state_path(state), create=create)
+    store = SqliteStore.open(state_path(state), timeout=lock_timeout(), create=create)
     try:
         handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
         try:
