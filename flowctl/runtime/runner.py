@@ -10,7 +10,7 @@ an effect whose result was not yet recorded, with the same key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import islice
 
@@ -24,7 +24,15 @@ from flowctl.runtime.delivery import Courier, Handlers
 from flowctl.runtime.plans import PlanError, Plans
 from flowctl.runtime.records import effect_records, run_id_for, run_record, step_rows, updated
 from flowctl.store import base as stored
-from flowctl.store.base import Batch, EffectRecord, Enrolment, EventRecord, RunRecord, RunStore
+from flowctl.store.base import (
+    Batch,
+    EffectRecord,
+    Enrolment,
+    EventRecord,
+    RunRecord,
+    RunStore,
+    StepRow,
+)
 
 BATCH = 500  # runs per transaction: large enough to amortise a commit, small enough to resume
 MAX_PASSES = 100_000  # a bound on `run_due` passes; each pass makes progress
@@ -83,10 +91,10 @@ class Runner:
                     for line, item in chunk
                 ]
                 enrolled = self._dedupe(enrolled, reentry)
-                self._write_new(batch, plan, enrolled)
+                intents = self._write_new(batch, plan, enrolled)
                 batch.put_enrolment(replace(enrolment, position=last))
             self.failed.clear()
-            self.deliver([e for item in enrolled if item.run for e in self._intents(item, plan)])
+            self.deliver(intents)
             yield from (self._refreshed(item) for item in enrolled)
         with self.store.batch() as batch:
             batch.put_enrolment(replace(enrolment, position=last, done=True))
@@ -131,7 +139,10 @@ class Runner:
             kept.append(item)
         return kept
 
-    def _write_new(self, batch: Batch, plan: PreparedFlow, enrolled: list[Enrolled]) -> None:
+    def _write_new(
+        self, batch: Batch, plan: PreparedFlow, enrolled: list[Enrolled]
+    ) -> list[EffectRecord]:
+        """Insert the new runs with their steps and intents; the intents, in run order."""
         made = [item for item in enrolled if item.run is not None and item.transition is not None]
         batch.add_runs([item.run for item in made if item.run is not None])
         steps, effects = [], []
@@ -141,17 +152,13 @@ class Runner:
             effects += effect_records(item.run, plan, item.transition.effects)
         batch.add_steps(steps)
         batch.add_effects(effects)
+        return effects
 
     def _refreshed(self, item: Enrolled) -> Enrolled:
         """The item with its run as stored now, when a delivery failed it meanwhile."""
         if item.run is None or item.run.id not in self.failed:
             return item
         return replace(item, run=self.store.run(item.run.id) or item.run)
-
-    @staticmethod
-    def _intents(item: Enrolled, plan: PreparedFlow) -> list[EffectRecord]:
-        assert item.run is not None and item.transition is not None
-        return effect_records(item.run, plan, item.transition.effects)
 
     # -- advancing -------------------------------------------------------------------------
 
@@ -171,34 +178,34 @@ class Runner:
         now = self.clock.now()
         with self.store.batch() as batch:
             due = self.store.due_runs(now, self.batch_size)
+            journal = _Journal()
             for record in due:
-                self._advance(batch, record, Tick(now), now)
+                self._advance(batch, record, Tick(now), now, journal)
+            journal.write(batch)
         return len(due)
 
     def _advance(
-        self, batch: Batch, record: RunRecord, tick: Tick, now: datetime
+        self, batch: Batch, record: RunRecord, tick: Tick, now: datetime, journal: _Journal
     ) -> RunRecord | None:
-        """Move one run in `batch`; its steps and intents go with it. None on a conflict."""
+        """Move one run in `batch`; its steps and intents go to `journal`, for the caller to
+        write with the batch's others. None on a conflict (nothing of it is kept)."""
         try:
             plan = self.plans.get(record.digest)
         except PlanError as exc:
-            return batch.update_run(
-                replace(
-                    record,
-                    status=FAILED,
-                    error=str(exc),
-                    wake_at=None,
-                    awaiting=None,
-                    updated_at=now,
-                )
+            stopped = replace(
+                record, status=FAILED, error=str(exc), wake_at=None, awaiting=None, updated_at=now
             )
+            written = batch.update_run(stopped)
+            if written is not None:
+                self.failed.add(written.id)
+            return written
         transition = advance(plan, state_from_json(record.state), tick)
         written = batch.update_run(updated(record, transition.state, now))
         if written is not None:
             if written.status == FAILED:
                 self.failed.add(written.id)
-            batch.add_steps(step_rows(record.id, transition))
-            batch.add_effects(effect_records(record, plan, transition.effects))
+            journal.steps += step_rows(record.id, transition)
+            journal.effects += effect_records(record, plan, transition.effects)
         return written
 
     # -- events ----------------------------------------------------------------------------
@@ -211,11 +218,12 @@ class Runner:
         with self.store.batch() as batch:
             if not batch.add_event(event):
                 return None
-            moved = []
+            moved, journal = [], _Journal()
             for record in self.store.live_runs_of_contact(event.contact):
-                written = self._advance(batch, record, Tick(event.at, (arrived,)), now)
+                written = self._advance(batch, record, Tick(event.at, (arrived,)), now, journal)
                 if written is not None:
                     moved.append(written)
+            journal.write(batch)
         self.deliver()
         return moved
 
@@ -285,6 +293,18 @@ class Runner:
                 if written is not None:
                     cancelled.append(written)
         return cancelled
+
+
+@dataclass(slots=True)
+class _Journal:
+    """The steps and intents of one batch's transitions, written together at its end."""
+
+    steps: list[StepRow] = field(default_factory=list)
+    effects: list[EffectRecord] = field(default_factory=list)
+
+    def write(self, batch: Batch) -> None:
+        batch.add_steps(self.steps)
+        batch.add_effects(self.effects)
 
 
 def _ids(chunk: Sequence[tuple[int, Contact | str]]) -> list[str]:
