@@ -18,6 +18,7 @@ from flowctl.errors import UsageError
 from flowctl.words import show
 
 if TYPE_CHECKING:
+    from flowctl.config.settings import Config
     from flowctl.runtime.runner import Runner
 
 DEFAULT_STATE = Path(".flowctl") / "state.db"
@@ -47,10 +48,11 @@ def parse_time(text: str | None, flag: str) -> datetime | None:
 
 @contextmanager
 def open_runner(
-    state: str | None, now: datetime | None, *, create: bool = True
+    state: str | None, now: datetime | None, config: Config | None = None, *, create: bool = True
 ) -> Iterator[Runner]:
-    """The store, the configured handlers and the clock, closed again afterwards."""
-    from flowctl.cli._flows import project_config
+    """The store, the handlers `config` names and the clock, closed again afterwards; without a
+    `config`, the one found from here (its warnings on stderr)."""
+    from flowctl.compose import project_config
     from flowctl.handlers.registry import HandlerRegistry
     from flowctl.handlers.routing import build_handlers
     from flowctl.runtime.clock import Clock, FixedClock
@@ -58,7 +60,7 @@ def open_runner(
     from flowctl.store.sqlite import SqliteStore
     from flowctl.store.workers import worker_id
 
-    config = project_config()
+    config = config or project_config()
     store = SqliteStore.open(state_path(state), create=create)
     try:
         handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)

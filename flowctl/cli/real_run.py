@@ -20,6 +20,7 @@ from flowctl.errors import FlowFailed, InputError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, read_input
 
 if TYPE_CHECKING:
+    from flowctl.config.settings import Config
     from flowctl.engine.plan import PreparedFlow
     from flowctl.runtime.runner import Enrolled, Runner
     from flowctl.store.base import Enrolment, RunStore
@@ -41,13 +42,14 @@ class RealRun:
     json_output: bool
 
 
-def real_run(options: RealRun, contact: str | None, contacts: str | None) -> None:
-    """Enrol one contact or an audience; report each run or the closing tables."""
+def real_run(options: RealRun, contact: str | None, contacts: str | None, config: Config) -> None:
+    """Enrol one contact or an audience, with the handlers `config` names; report each run or
+    the closing tables."""
     from flowctl.cli._state import open_runner
     from flowctl.runtime.plans import digest_of
 
     digest = digest_of(options.source)
-    with open_runner(options.state, options.now) as runner:
+    with open_runner(options.state, options.now, config) as runner:
         _store_flow(runner.store, options, digest)
         runner.plans.add(digest, options.plan)
         if contact is not None:
@@ -112,7 +114,7 @@ def _one(runner: Runner, options: RealRun, digest: str, path: str) -> None:
 
 def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
     from flowctl.cli.real_output import RealTally, print_real_tally, run_line
-    from flowctl.cli.run_output import audience_progress
+    from flowctl.cli.run_output import audience_progress, skipped_lines
     from flowctl.simulate.audience import bounded_lines
 
     name, tally = display_name(path), RealTally()
@@ -130,14 +132,7 @@ def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
         if not options.json_output:
             print_real_tally(options.plan, tally)
     if tally.malformed:
-        from flowctl.cli._errors import fail
-        from flowctl.reporters import plural
-
-        lines = plural(tally.malformed, "malformed line")
-        fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
-        import typer
-
-        raise typer.Exit(2)
+        raise skipped_lines(tally.malformed, name)
     if tally.failed:
         raise FlowFailed(f"{tally.failed} run(s) failed; see 'flowctl runs list --status failed'")
 
