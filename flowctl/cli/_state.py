@@ -10,14 +10,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowctl.errors import UsageError
-from flowctl.words import show
-
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from flowctl.config.settings import Config
     from flowctl.runtime.runner import Runner
 
@@ -28,22 +26,6 @@ STATE_HELP = "The state file of real runs (default: .flowctl/state.db, or $FLOWC
 def state_path(option: str | None) -> Path:
     """`--state`, else $FLOWCTL_STATE, else `.flowctl/state.db` in the working directory."""
     return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
-
-
-def parse_time(text: str | None, flag: str) -> datetime | None:
-    """`--now`/`--at` as an aware UTC time (a naive one is UTC); None when not given."""
-    if text is None:
-        return None
-    try:
-        at = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(
-            f"{flag} {show(text)} is not an ISO 8601 time, e.g. 2026-11-20T10:00:00Z"
-        ) from None
-    try:
-        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError:
-        raise UsageError(f"{flag} {show(text)} is out of the range of years 1 to 9999") from None
 
 
 @contextmanager

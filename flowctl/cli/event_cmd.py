@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.cli._state import STATE_HELP, open_runner, parse_time
+from flowctl.cli._options import parse_time
+from flowctl.cli._state import STATE_HELP, open_runner
 from flowctl.errors import InputError, UsageError
 from flowctl.loading.sources import display_name
 from flowctl.words import show

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -20,8 +21,6 @@ from flowctl.errors import FlowFailed, InputError, UsageError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, read_input
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from flowctl.compose import Parts
     from flowctl.engine import PreparedFlow
 
@@ -74,20 +73,21 @@ def run(
 ) -> None:
     """Run a flow for one contact or an audience: for real (effects to the configured
     handlers, state in a file), or with --dry-run on a simulated clock."""
+    from flowctl.cli._options import parse_overrides, parse_time
     from flowctl.compose import compose
-    from flowctl.simulate.inputs import parse_now, parse_overrides
 
     with error_handler():
         if (contact is None) == (contacts is None):
             raise UsageError("give exactly one of --contact FILE or --contacts FILE.jsonl")
         if flow == STDIN and STDIN in (contact, contacts):
             raise UsageError("the flow and the contacts cannot both come from stdin")
-        start, pairs = parse_now(now), parse_overrides(overrides)  # usage errors before reading
+        at, pairs = parse_time(now, "--now"), parse_overrides(overrides)  # before reading
         if not dry_run:
-            _real(flow, contact, contacts, pairs, now, state, seed, output_format)
+            _real(flow, contact, contacts, pairs, at, state, seed, output_format)
             return
         if state is not None:
             raise UsageError("--state is for real runs; a dry run stores nothing")
+        start = at or datetime.now(UTC).replace(microsecond=0)  # the current second
         options = DryRun(_load(flow, compose())[0], pairs, start, seed, output_format)
         if contact is not None:
             _one(options, contact)
@@ -117,18 +117,16 @@ def _real(
     contact: str | None,
     contacts: str | None,
     pairs: list[tuple[str, Any]],
-    now: str | None,
+    clock: datetime | None,
     state: str | None,
     seed: int | None,
     output_format: RunFormat,
 ) -> None:
-    from flowctl.cli._state import parse_time
     from flowctl.cli.real_run import RealRun, real_run
     from flowctl.compose import compose
 
     if seed is not None:
         raise UsageError("--seed is for dry runs; a real run assigns splits by contact id alone")
-    clock = parse_time(now, "--now")
     parts = compose()
     plan, source, reentry = _load(flow, parts)
     json_output = output_format is RunFormat.JSON
