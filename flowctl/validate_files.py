@@ -56,7 +56,8 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         except InputError as exc:
             inputs.problems.append(str(exc))
             continue
-        results.append(apply(validator.validate_source(content, display_name(path)), config))
+        result, document = validator.validate_loaded(content, display_name(path))
+        results.append(apply(result, config, document))
     strict = config.strict if request.strict is None else request.strict
     options = ReportOptions(strict=strict, quiet=request.quiet)
     # Decided before the report is written: a reader that stops early changes nothing.

@@ -58,7 +58,7 @@ def check_flow(
     """Validate one flow's content in full, with `config` and the file's suppressions applied."""
     config = config or Config()
     raw, document = validator.validate_loaded(source, path)
-    result = apply(raw, config)
+    result = apply(raw, config, document)
     shown = {_identity(diagnostic) for diagnostic in result.diagnostics if diagnostic.is_error}
     silenced = tuple(d for d in raw.diagnostics if d.is_error and _identity(d) not in shown)
     checked = CheckedFlow(result, silenced, config.strict, None, validator.registry)
