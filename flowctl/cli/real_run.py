@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowctl.errors import FlowFailed, InputError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, read_input
+from flowctl.loading.sources import STDIN, display_name, file_error, open_input, read_input
 
 if TYPE_CHECKING:
     from flowctl.config.settings import Config
@@ -120,7 +120,7 @@ def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
     name, tally = display_name(path), RealTally()
     input_digest = None if path == STDIN else _file_digest(path)
     enrolment = _enrolment(runner.store, digest, input_digest, options)
-    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
+    with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
         numbered = _numbered(bounded_lines(handle), options.overrides)
         for item in runner.enrol(options.plan, digest, numbered, enrolment, options.reentry):
             tally.add(item)
@@ -166,16 +166,5 @@ def _file_digest(path: str) -> str:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+        raise file_error(path, exc) from None
     return digest.hexdigest()
-
-
-def _open(path: str) -> Any:
-    from contextlib import nullcontext
-
-    if path == STDIN:
-        return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None

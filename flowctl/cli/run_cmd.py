@@ -7,18 +7,16 @@ This module parses options, reads inputs and picks the output; the engine does t
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from flowctl.cli._errors import error_handler
 from flowctl.errors import FlowFailed, InputError, UsageError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, read_input
+from flowctl.loading.sources import STDIN, display_name, open_input, read_input
 
 if TYPE_CHECKING:
     from flowctl.compose import Parts
@@ -165,7 +163,7 @@ def _audience(options: DryRun, path: str) -> None:
 
     name, tally = display_name(path), Tally()
     # A reader that stops early (`| head`) ends the walk; the exit code says what was found.
-    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
+    with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
         contacts = read_contacts(bounded_lines(handle), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
@@ -180,13 +178,3 @@ def _audience(options: DryRun, path: str) -> None:
         raise skipped_lines(tally.malformed, name)
     if tally.statuses[FAILED]:
         raise FlowFailed(f"{tally.statuses[FAILED]} contact run(s) failed")
-
-
-def _open(path: str) -> AbstractContextManager[IO[bytes]]:
-    """The audience file, or stdin (left open: it is not ours to close)."""
-    if path == STDIN:
-        return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
