@@ -89,7 +89,7 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
     for node_id, node in data["nodes"].items():
         node_type = registry.get(node["type"])
         assert node_type is not None  # validation rejects unknown types
-        spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+        spec = NodeSpec.of(node_id, node_type.name, node)
         exits = node_type.exits_for(spec.config)
         names = exits.names if exits.kind is ExitKind.NAMED else ()
         step = node_type.prepare(spec)

@@ -118,7 +118,7 @@ class Validator:
             node_type = self.registry.get(node.get("type"))  # type: ignore[arg-type]
             if node_type is None:
                 continue
-            spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+            spec = NodeSpec.of(node_id, node_type.name, node)
             try:
                 yield from (_about_node(data, finding) for finding in list(node_type.check(spec)))
             except Exception as exc:  # a plugin's bug must not hide the other problems
