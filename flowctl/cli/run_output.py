@@ -30,6 +30,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from flowctl.engine import PreparedFlow, PreparedNode, Run, iso
+from flowctl.errors import InputError
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.render.timeline import describe
 from flowctl.reporters import plural
@@ -94,6 +95,12 @@ def print_timeline(run: Run, start: datetime) -> None:
 def trace_line(run: Run) -> str:
     """One audience trace as a JSON line."""
     return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def skipped_lines(count: int, name: str) -> InputError:
+    """The abort (exit 2) after an audience whose malformed lines were skipped."""
+    lines = plural(count, "malformed line")
+    return InputError(f"{lines} in {name} {'was' if count == 1 else 'were'} skipped")
 
 
 def print_tally(

@@ -9,7 +9,8 @@ from types import FrameType
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.cli._state import STATE_HELP, open_runner, parse_time
+from flowctl.cli._options import parse_time
+from flowctl.cli._state import STATE_HELP, open_runner
 
 #: The longest a continuous worker idles before it looks again (events recorded by another
 #: process, runs enrolled meanwhile): a bound, not a schedule; due times are rows in the store.

@@ -74,6 +74,11 @@ class NodeSpec:
     config: Mapping[str, Any]
     path: Path
 
+    @classmethod
+    def of(cls, node_id: str, type_name: str, node: Mapping[str, Any]) -> NodeSpec:
+        """The spec of `nodes.<node_id>` of a flow document, a node of type `type_name`."""
+        return cls(node_id, type_name, node.get("config") or {}, ("nodes", node_id))
+
     @property
     def config_path(self) -> Path:
         return (*self.path, "config")
