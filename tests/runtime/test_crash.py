@@ -39,15 +39,22 @@ def audience(path: Path) -> Path:
 
 
 def flowctl_process(project: Path, *args: str) -> subprocess.Popen[bytes]:
+    """`flowctl ARGS` in `project`; its stderr goes to `project/stderr.log` (appended), for
+    the assertion messages."""
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("FLOWCTL_STATE", None)
-    return subprocess.Popen(
-        [sys.executable, "-m", "flowctl", *args],
-        cwd=project,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with (project / "stderr.log").open("ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flowctl", *args],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+
+
+def stderr_of(project: Path) -> str:
+    return (project / "stderr.log").read_text(encoding="utf-8", errors="replace")[-3000:]
 
 
 def until_done(project: Path, rng: random.Random, *args: str) -> int:
@@ -74,10 +81,10 @@ def until_done(project: Path, rng: random.Random, *args: str) -> int:
             process.wait(timeout=30)
             kills += 1
             continue
-        assert process.returncode == 0
+        assert process.returncode == 0, stderr_of(project)
         return kills
     process = flowctl_process(project, *args)  # the last try runs to the end
-    assert process.wait(timeout=120) == 0
+    assert process.wait(timeout=120) == 0, stderr_of(project)
     return kills
 
 
@@ -131,7 +138,7 @@ def test_two_workers_on_one_state_never_deliver_an_effect_twice(project: Path) -
     second = flowctl_process(project, "worker", "--once", "--now", LATER)
     deadline = time.monotonic() + 120
     for process in (first, second):
-        assert process.wait(timeout=max(deadline - time.monotonic(), 1)) == 0
+        assert process.wait(timeout=max(deadline - time.monotonic(), 1)) == 0, stderr_of(project)
     effects, keys = delivered(project)
     assert effects == expected_effects(project, contacts)
     assert max(keys.values()) == 1
