@@ -82,3 +82,61 @@ contacts = st.builds(
         max_size=3,
     ).map(tuple),
 )
+
+
+# One attribute and a small domain, so that random one_leaves often imply or exclude each other.
+DOMAIN = [0, 1, 2, 2.0, 5, 10, "a", "ab", "b", "10", True, False, None, [1], ["a", 1]]
+one_scalars = st.sampled_from([value for value in DOMAIN if not isinstance(value, list)])
+one_operands: dict[str, st.SearchStrategy[object]] = {
+    "equals": st.sampled_from(DOMAIN),
+    "not_equals": st.sampled_from(DOMAIN),
+    "in": st.lists(st.sampled_from(DOMAIN), min_size=1, max_size=3),
+    "not_in": st.lists(st.sampled_from(DOMAIN), min_size=1, max_size=3),
+    "contains": one_scalars.filter(lambda value: value is not None),
+    "not_contains": one_scalars.filter(lambda value: value is not None),
+    "exists": st.booleans(),
+    "starts_with": st.sampled_from(["", "a", "ab", "1"]),
+    **{
+        op: st.sampled_from([0, 1, 2, 2.5, 5, 10, "a", "ab", "b"])
+        for op in ("gt", "gte", "lt", "lte")
+    },
+}
+one_leaves = st.sampled_from(OPERATORS).flatmap(
+    lambda op: st.fixed_dictionaries({"attribute": st.just("x"), op: one_operands[op]})
+)
+one_events = st.fixed_dictionaries(
+    {"event": st.just("bought")},
+    optional={
+        "where": st.dictionaries(
+            st.sampled_from(["sku", "size"]), st.sampled_from([1, "a"]), max_size=2
+        ),
+        "within": st.sampled_from(["1h", "1d", "3d", "P30D"]),
+    },
+)
+nested = st.recursive(
+    one_leaves | one_events,
+    lambda inner: (
+        st.fixed_dictionaries({"all": st.lists(inner, min_size=1, max_size=3)})
+        | st.fixed_dictionaries({"any": st.lists(inner, min_size=1, max_size=3)})
+        | st.fixed_dictionaries({"not": inner})
+    ),
+    max_leaves=4,
+)
+people = st.builds(
+    lambda value, missing, bought: Contact(
+        "c",
+        {} if missing else {"x": value},
+        tuple(Event("bought", NOW - timedelta(hours=hours), props) for hours, props in bought),
+    ),
+    st.sampled_from(DOMAIN),
+    st.booleans(),
+    st.lists(
+        st.tuples(
+            st.integers(0, 24 * 40),
+            st.dictionaries(
+                st.sampled_from(["sku", "size"]), st.sampled_from([1, "a"]), max_size=2
+            ),
+        ),
+        max_size=2,
+    ).map(lambda bought: sorted(bought, key=lambda item: -item[0])),
+)
