@@ -12,9 +12,13 @@ from hypothesis import strategies as st
 from flowctl.language.conditions import evaluate
 from flowctl.language.contacts import Contact
 from flowctl.language.implication import BUDGET, conflict, implies, never_holds
-from tests.language.strategies import NOW, conditions, contacts, nested, people
+from tests.language.strategies import DOMAIN, NOW, conditions, contacts, nested, people
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=200)
+
+
+# Besides random ones, every value of the domain (and none) in turn: the boundary values decide.
+EVERY_VALUE = [Contact("c", {}), *(Contact("c", {"x": value}) for value in DOMAIN)]
 
 
 def x(op: str, operand: Any) -> dict[str, Any]:
@@ -25,7 +29,7 @@ def x(op: str, operand: Any) -> dict[str, Any]:
 @given(nested, nested, st.lists(people, min_size=1, max_size=8))
 def test_an_implication_is_never_claimed_wrongly(a: Any, b: Any, who: list[Contact]) -> None:
     if implies(a, b):
-        for contact in who:
+        for contact in [*who, *EVERY_VALUE]:
             assert not evaluate(a, contact, NOW) or evaluate(b, contact, NOW)
 
 
@@ -34,7 +38,7 @@ def test_an_implication_is_never_claimed_wrongly(a: Any, b: Any, who: list[Conta
 def test_a_conflict_is_never_claimed_wrongly(parts: list[Any], who: list[Contact]) -> None:
     condition = {"all": parts}
     if never_holds(condition):
-        assert not any(evaluate(condition, contact, NOW) for contact in who)
+        assert not any(evaluate(condition, contact, NOW) for contact in [*who, *EVERY_VALUE])
 
 
 @settings(derandomize=True, deadline=None, max_examples=100)
@@ -149,3 +153,35 @@ def test_work_is_bounded_on_huge_conditions() -> None:
     wide = {"any": [x("equals", i) for i in range(BUDGET)]}
     assert not implies(wide, {"all": [x("in", list(range(BUDGET)))] * 3})
     assert conflict({"all": [x("gt", i) for i in range(BUDGET)]}) is None
+
+
+# Every pair of leaves over a small grid, against every value: the boundaries are all there.
+GRID: dict[str, list[Any]] = {
+    "equals": [1, 2.0, "a", True, None, [1]],
+    "not_equals": [1, "a", None],
+    "in": [[1], [1, 2], ["a", 5], [True]],
+    "not_in": [[1], [1, 2], ["a", 5]],
+    "contains": [1, "a"],
+    "not_contains": [1, "a"],
+    "exists": [True, False],
+    "starts_with": ["", "a", "ab"],
+    **{op: [1, 2, 2.0, 5, "a", "b"] for op in ("gt", "gte", "lt", "lte")},
+}
+GRID_LEAVES = [x(op, operand) for op, operands in GRID.items() for operand in operands]
+
+
+def test_every_leaf_pair_of_the_grid_is_judged_soundly() -> None:
+    verdicts = {
+        id(leaf): [evaluate(leaf, contact, NOW) for contact in EVERY_VALUE] for leaf in GRID_LEAVES
+    }
+    proved = contradictions = 0
+    for a in GRID_LEAVES:
+        for b in GRID_LEAVES:
+            both = list(zip(verdicts[id(a)], verdicts[id(b)], strict=True))
+            if implies(a, b):
+                proved += 1
+                assert all(not held or follows for held, follows in both), (a, b)
+            if a is not b and never_holds({"all": [a, b]}):
+                contradictions += 1
+                assert not any(held and other for held, other in both), (a, b)
+    assert proved > 300 and contradictions > 900  # the grid exercises both, not vacuously
