@@ -42,10 +42,12 @@ def check_decisions(
         try:
             decisions = node_type.decisions(spec)
         except Exception as exc:  # a plugin's bug must not hide the other problems
+            registration = registry.registration(node_type.name)
+            origin = registration.distribution if registration else "?"
             yield Finding(
                 "plugin-check-failed",
                 f"{node_label(data, node_id)}: the decisions of node type '{node_type.name}' "
-                f"could not be read: {type(exc).__name__}: {exc}",
+                f"(from '{origin}') crashed: {type(exc).__name__}: {exc}",
                 ("nodes", node_id),
                 at_key=True,
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 from flowctl.cli import app
 from flowctl.engine import PreparedFlow, prepare_flow
 from flowctl.language.contacts import Contact
-from flowctl.nodes.base import FILTERED
-from flowctl.plugins.registry import default_registry
+from flowctl.nodes.base import FILTERED, Decision, Exits, NodeSpec, NodeType, object_schema
+from flowctl.plugins.registry import Registration, Registry, default_registry
 from flowctl.simulate import walk
-from flowctl.validation import get_validator
+from flowctl.validation import Validator, get_validator
 from tests.conftest import FIXTURES, FLOWS, ROOT
 from tests.language.strategies import NOW, nested, people
 
@@ -121,3 +121,66 @@ def test_a_filter_reported_contradictory_lets_no_one_through(
     plan = runnable(text)
     for contact in who:
         assert walk(plan, contact, NOW).status == FILTERED
+
+
+class RoutesByScore(NodeType):
+    """A plugin that decides by conditions, declared through the base class like branch."""
+
+    name = "route_by_score"
+    summary = "Hot or cold leads."
+    config_schema: ClassVar[dict[str, Any]] = object_schema({"min": {"type": "integer"}})
+    exits = Exits.named("hot", "cold")
+
+    def decisions(self, node: NodeSpec) -> tuple[Decision, ...]:
+        at = (*node.config_path, "min")
+        hot = {"attribute": "score", "gte": node.config.get("min", 50)}
+        hotter = {"attribute": "score", "gt": node.config.get("min", 50)}
+        return (Decision("hot", hot, "hot", at), Decision("hotter", hotter, "hot", at))
+
+
+class BrokenDecisions(RoutesByScore):
+    name = "broken_decisions"
+
+    def decisions(self, node: NodeSpec) -> tuple[Decision, ...]:
+        raise KeyError("min")
+
+
+def plugin_validator() -> Validator:
+    extra = [
+        Registration(cls(), "score-plugin", f"tests:{cls.__name__}")
+        for cls in (RoutesByScore, BrokenDecisions)
+    ]
+    return Validator(Registry([*default_registry().registrations(), *extra]))
+
+
+def test_a_plugins_declared_decisions_are_checked_like_a_branchs() -> None:
+    text = flow_text(
+        {
+            "score": {
+                "type": "route_by_score",
+                "config": {"min": 50},
+                "next": {"hot": "a", "cold": None},
+            },
+            "a": {"type": "goal", "config": {"name": "a"}},
+        },
+        "score",
+    )
+    result = plugin_validator().validate_source(text, "t.yaml")
+    assert [(d.rule, d.pointer) for d in result.diagnostics] == [
+        ("shadowed-case", "/nodes/score/config/min")
+    ]
+    assert "hotter can never win: whenever it holds, hot, tested before it" in (
+        result.diagnostics[0].message
+    )
+
+
+def test_decisions_that_crash_are_a_plugin_check_failure_not_a_traceback() -> None:
+    text = flow_text(
+        {
+            "score": {"type": "broken_decisions", "next": {"hot": None, "cold": None}},
+        },
+        "score",
+    )
+    result = plugin_validator().validate_source(text, "t.yaml")
+    assert [d.rule for d in result.diagnostics] == ["plugin-check-failed"]
+    assert "(from 'score-plugin')" in result.diagnostics[0].message
