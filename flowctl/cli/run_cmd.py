@@ -42,6 +42,7 @@ class DryRun:
     start: datetime
     seed: int | None
     output_format: RunFormat
+    explain: bool = False
 
 
 def run(
@@ -68,6 +69,9 @@ def run(
     state: str | None = typer.Option(
         None, "--state", metavar="DB", help="Real runs: the state file (.flowctl/state.db)."
     ),
+    explain: bool = typer.Option(
+        False, "--explain", help="Dry run of one contact: show why each condition held or not."
+    ),
 ) -> None:
     """Run a flow for one contact or an audience: for real (effects to the configured
     handlers, state in a file), or with --dry-run on a simulated clock."""
@@ -80,13 +84,15 @@ def run(
         if flow == STDIN and STDIN in (contact, contacts):
             raise UsageError("the flow and the contacts cannot both come from stdin")
         at, pairs = parse_time(now, "--now"), parse_overrides(overrides)  # before reading
+        if explain and not (dry_run and contact is not None):
+            raise UsageError("--explain is for a dry run of one contact: --dry-run --contact FILE")
         if not dry_run:
             _real(flow, contact, contacts, pairs, at, state, seed, output_format)
             return
         if state is not None:
             raise UsageError("--state is for real runs; a dry run stores nothing")
         start = at or datetime.now(UTC).replace(microsecond=0)  # the current second
-        options = DryRun(_load(flow, compose())[0], pairs, start, seed, output_format)
+        options = DryRun(_load(flow, compose())[0], pairs, start, seed, output_format, explain)
         if contact is not None:
             _one(options, contact)
         else:
@@ -138,6 +144,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import print_timeline
     from flowctl.nodes.base import FAILED
     from flowctl.simulate import walk
+    from flowctl.simulate.explain import explained_json, step_lines
     from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
@@ -148,9 +155,11 @@ def _one(options: DryRun, path: str) -> None:
     result = walk(options.flow, contact, options.start, options.seed)
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+            trace = explained_json(result, contact) if options.explain else result.to_json()
+            sys.stdout.write(json.dumps(trace, ensure_ascii=False, indent=2) + "\n")
         else:
-            print_timeline(result, options.start)
+            why = step_lines(result, contact) if options.explain else None
+            print_timeline(result, options.start, why)
     if result.status == FAILED:
         raise FlowFailed(f"the run failed: {result.error}")
 

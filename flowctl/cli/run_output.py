@@ -67,15 +67,16 @@ def _status(status: str) -> Text:
     return Text(status, style="bold red" if status == FAILED else _STATUS_STYLES.get(status, ""))
 
 
-def print_timeline(run: Run, start: datetime) -> None:
-    """One contact's run: per node its time, id, type and exit, then what would happen."""
+def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | None = None) -> None:
+    """One contact's run: per node its time, id, type and exit, then what would happen, and
+    with `why` (per step, `--explain`) the lines that say how its conditions came out."""
     console = _console()
     who = printable(run.contact)
     console.print(
         Text(f"Dry run of flow '{run.flow}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
     )
-    for step in run.steps:
+    for number, step in enumerate(run.steps):
         line = Text(iso(step.at), style="dim") + Text("  ")
         line.append(step.node.id, style="bold").append(f" ({step.node.type})", style="cyan")
         if step.outcome.exit is not None:
@@ -83,6 +84,8 @@ def print_timeline(run: Run, start: datetime) -> None:
         what = describe(step)
         if what:
             line.append(f"\n    {printable(what)}")
+        for reason in why[number] if why else ():
+            line.append(f"\n    {printable(reason)}", style="blue")
         for warning in step.outcome.warnings:
             line.append(f"\n    warning: {printable(warning)}", style="yellow")
         console.print(line)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics.findings import FileResult
 from flowctl.language import timezones
-from flowctl.nodes.base import ExitKind, NodeSpec, Step
+from flowctl.nodes.base import Decision, ExitKind, NodeSpec, Step
 from flowctl.plugins.registry import Registry
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ class PreparedNode:
     targets: dict[str | None, PreparedNode | None] = field(default_factory=dict)
     variants: bool = False  # the exits are A/B variants (the node type says so)
     config: Mapping[str, Any] = field(default_factory=dict)  # as written (a real run's `retry`)
+    decisions: tuple[Decision, ...] = ()  # the conditions it decides by, for `--explain`
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +101,7 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
             names,
             variants=node_type.variant_exits,
             config=spec.config,
+            decisions=node_type.decisions(spec),
         )
     for node_id, node in data["nodes"].items():
         prepared = nodes[node_id]

@@ -17,6 +17,7 @@ from flowctl.diagnostics.findings import (
     Diagnostic,
     FileResult,
     Finding,
+    Severity,
     json_pointer,
     sorted_diagnostics,
 )
@@ -26,6 +27,7 @@ from flowctl.loading.yaml_file import Document, Limits, load
 from flowctl.nodes.base import NodeSpec
 from flowctl.plugins.registry import Registry
 from flowctl.schema.merged import build_schema
+from flowctl.validation.decisions import check_decisions
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
@@ -104,8 +106,15 @@ class Validator:
         if not isinstance(data, Mapping):
             return
         yield from _check_settings(data)
-        yield from check_graph(data, self.registry)
+        graph = list(check_graph(data, self.registry))
+        yield from graph
         yield from self._node_checks(data, broken_nodes)
+        if isinstance(data.get("nodes"), Mapping):
+            # Paths mean something only in a flow whose schema and graph hold.
+            whole = not error_paths and all(
+                default_severity(finding.rule) is Severity.WARNING for finding in graph
+            )
+            yield from check_decisions(data, self.registry, broken_nodes, whole)
 
     def _node_checks(self, data: Mapping[str, Any], skip: set[str]) -> Iterator[Finding]:
         """Each node type's own checks, on nodes the schema accepted."""
