@@ -1,0 +1,168 @@
+"""A malformed test file is diagnostics (`test-invalid`, with did-you-mean hints), never a crash:
+the cases it spoils do not run, the others do, and the file fails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from flowctl.cli import app
+from flowctl.config.settings import Config
+from flowctl.flowtests import run_suite
+from flowctl.flowtests.suite import _Flows, run_file
+from tests.conftest import FIXTURES
+
+CORPUS = FIXTURES / "flowtest"
+
+
+@pytest.fixture
+def in_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(CORPUS)
+
+
+# (line, column, message start, hint) of each problem in malformed.flowtest.yaml
+PROBLEMS = [
+    (4, 1, "unknown key 'timeout'; a flow test file takes flow, now, cases", None),
+    (8, 14, "unknown key 'vists'", "did you mean 'visits'?"),
+    (11, 27, "case 'unknown node': flow 'shop' has no node 'nuge'", "did you mean 'nudge'?"),
+    (14, 34, "case 'unknown exit': node 'wait_order' has no exit 'recieved'",
+     "did you mean 'received'?"),
+    (17, 31, "case 'single exit': node 'welcome' (send_message) has no named exits",
+     "'exits' checks branch, split and wait_for_event nodes; use 'visits' here"),
+    (20, 10, "'now' must be an ISO 8601 time such as 2026-11-24T08:00:00Z, not 'next tuesday'",
+     None),
+    (24, 22, "'status' must be one of completed, filtered, converted, failed",
+     "did you mean 'converted'?"),
+    (25, 3, "case 'no contact' needs exactly one of 'contact' or 'contact_file'", None),
+    (28, 14, "not a contact: contact is missing 'id'", None),
+    (31, 19, "cannot read the contact file: contacts/nobody.json", None),
+    (33, 3, "case 'nothing expected' expects nothing",
+     "add 'expect:' with path, visits, exits, status, effects, ..."),
+]  # fmt: skip
+
+
+@pytest.mark.usefixtures("in_corpus")
+def test_each_mistake_is_a_diagnostic_at_its_place(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["test", "--format", "json", "malformed.flowtest.yaml"])
+    assert result.exit_code == 1
+    (file,) = json.loads(result.stdout)["files"]
+    assert not file["valid"]
+    found = [(d["line"], d["column"], d["message"], d["hint"]) for d in file["diagnostics"]]
+    assert len(found) == len(PROBLEMS)
+    for (line, column, message, hint), wanted in zip(found, PROBLEMS, strict=True):
+        assert (line, column) == wanted[:2]
+        assert message.startswith(wanted[2]), message
+        assert hint == wanted[3]
+    assert {d["rule"] for d in file["diagnostics"]} == {"test-invalid"}
+    runs = {case["name"]: case["ran"] for case in file["cases"]}
+    assert runs.pop("still runs") is True
+    assert not any(runs.values())
+
+
+@pytest.mark.usefixtures("in_corpus")
+def test_an_invalid_flow_fails_the_file_and_shows_why(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["test", "invalid-flow.flowtest.yaml"])
+    assert result.exit_code == 1
+    assert (
+        "invalid-flow.flowtest.yaml:2:7: error: the flow ../invalid/cycle.yaml is invalid "
+        "(1 error); its cases cannot run [test-invalid]"
+    ) in result.stdout
+    flow_error = "../invalid/cycle.yaml:9:11: error: node 'b' (delay): this exit closes a cycle"
+    assert flow_error in result.stdout
+    assert "  - never runs (not run" in result.stdout
+
+
+@pytest.mark.usefixtures("in_corpus")
+def test_a_missing_flow_is_a_problem_of_the_test_file(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["test", "missing-flow.flowtest.yaml"])
+    assert result.exit_code == 1
+    reported = "missing-flow.flowtest.yaml:1:7: error: cannot read the flow: no-such-flow.yaml"
+    assert reported in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty; a flow test needs 'flow' and 'cases'"),
+        ("[1, 2]", "a flow test file must be a mapping, not a list"),
+        ("flow: shop.yaml\n", "'cases' is missing: a mapping of case name -> case"),
+        ("flow: shop.yaml\ncases: {}\n", "'cases' is empty; add at least one case"),
+        (
+            "cases: {a: {contact: {id: x}, now: '2026-01-01T00:00:00Z', "
+            "expect: {status: completed}}}",
+            "'flow' is missing: the flow file these cases test",
+        ),
+        (
+            "flow: shop.yaml\ncases: {a: {contact: {id: x}, expect: {status: completed}}}\n",
+            "case 'a' has no clock: nothing sets 'now'",
+        ),
+        (
+            "flow: shop.yaml\nnow: 2026-11-24\n"
+            "cases: {a: {contact: {id: x}, expect: {status: completed}}}",
+            "'now' must be an ISO 8601 time such as 2026-11-24T08:00:00Z, not 2026-11-24",
+        ),
+        (
+            "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\ncases: {a: {contact: {id: x}, seed: -1, "
+            "expect: {status: completed}}}",
+            "'seed' must be an integer from 0 to 10^18, not -1",
+        ),
+        (
+            "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\ncases: {a: {contact: {id: x}, "
+            "set: {'a..b': 1}, expect: {status: completed}}}",
+            "set.a..b: ",
+        ),
+        (
+            "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\ncases: {a: {contact: {id: x}, "
+            "expect: {effects: [send]}}}",
+            "effects[0] must be an effect object",
+        ),
+        (
+            "flow: shop.yaml\ncases: {a: {contact: {id: x}, now: 1, expect: {at: {welcome: x}}}}",
+            "'now' must be an ISO 8601 time",
+        ),
+        ("flow: [shop.yaml]\ncases: {}\n", "'flow' must be the path of a flow file, not a list"),
+        ("key: [unclosed\n", "did not find expected ',' or ']'"),
+    ],
+)
+def test_malformed_files_say_what_is_wrong(text: str, message: str) -> None:
+    report = run_file(text, str(CORPUS / "m.flowtest.yaml"), _Flows(Config()))
+    assert not report.valid
+    assert any(d.message.startswith(message) for d in report.problems), report.problems
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
+_KEYS = st.sampled_from(
+    ["flow", "now", "cases", "contact", "contact_file", "set", "seed", "expect", "path", "visits",
+     "not_visits", "exits", "status", "ended_at", "at", "effects", "id", "attributes", "welcome",
+     "send", "x"]
+)  # fmt: skip
+_VALUES = st.recursive(
+    _SCALARS | st.just("shop.yaml") | st.just("2026-11-24T08:00:00Z"),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=st.dictionaries(_KEYS, _VALUES, max_size=4))
+def test_no_document_crashes_the_reader(document: dict) -> None:
+    text = json.dumps(document)  # JSON is YAML: any shape the format could be given
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), _Flows(Config()))
+    assert report.valid or report.problems
+
+
+@settings(max_examples=40, deadline=None)
+@given(text=st.text(max_size=80))
+def test_no_text_crashes_the_reader(text: str) -> None:
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), _Flows(Config()))
+    assert report.valid or report.problems
+
+
+def test_a_directory_without_test_files_is_a_usage_problem(tmp_path) -> None:
+    result = run_suite([str(tmp_path)], Config())
+    assert result.problems == (f"{tmp_path}: no *.flowtest.yaml files in this directory",)
+    assert result.exit_code == 2
