@@ -12,6 +12,11 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FLOWS = ROOT / "flows"
 
 
+def bundled_flows() -> list[Path]:
+    """The example flows under flows/, without their flow tests (`*.flowtest.yaml`)."""
+    return sorted(p for p in FLOWS.glob("*.yaml") if not p.name.endswith(".flowtest.yaml"))
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

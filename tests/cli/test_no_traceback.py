@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from flowctl.diagnostics.rules import RULES
 from flowctl.plugins.registry import default_registry
 from flowctl.validation import get_validator
-from tests.conftest import FLOWS
+from tests.conftest import bundled_flows
 
 SETTINGS = settings(
     max_examples=150,
@@ -20,7 +20,7 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-FLOW_TEXTS = [path.read_text() for path in sorted(FLOWS.glob("*.yaml"))]
+FLOW_TEXTS = [path.read_text() for path in bundled_flows()]
 NAMES = st.sampled_from(["a", "b", "c", "start", "default", "received", "timeout", "x-y", "1"])
 SCALARS = (
     st.none()

@@ -17,15 +17,15 @@ from flowctl.loading.yaml_file import load
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, bundled_flows
 
 from .test_schema_check import JSON, NAMES, NODE
 
 SCHEMA = build_schema(default_registry())
 REFERENCE = Draft7Validator(SCHEMA)
 ACCEPTS = compile_schema(SCHEMA)
-FILES = sorted(FLOWS.glob("*.yaml")) + sorted(FIXTURES.glob("*/*.yaml"))
-VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in FLOWS.glob("*.yaml")]
+FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
+VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in bundled_flows()]
 
 
 def agrees(predicate: Any, validator: Draft7Validator, data: Any) -> None:

@@ -15,12 +15,12 @@ from flowctl.loading.yaml_file import load
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.schema_check import SchemaChecker
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, bundled_flows
 
 SCHEMA = build_schema(default_registry())
 REFERENCE = Draft7Validator(SCHEMA)
 CHECKER = SchemaChecker(SCHEMA)
-FILES = sorted(FLOWS.glob("*.yaml")) + sorted(FIXTURES.glob("*/*.yaml"))
+FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
 
 
 def errors(found: Any) -> list[tuple[Any, ...]]:

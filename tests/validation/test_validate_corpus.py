@@ -10,10 +10,10 @@ import pytest
 
 from flowctl.diagnostics.rules import RULES
 from flowctl.validation import get_validator
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, bundled_flows
 
 INVALID = sorted((FIXTURES / "invalid").glob("*.yaml"))
-VALID = sorted(FLOWS.glob("*.yaml")) + sorted((FIXTURES / "valid").glob("*.yaml"))
+VALID = bundled_flows() + sorted((FIXTURES / "valid").glob("*.yaml"))
 EXPECT = re.compile(r"^# expect: (?P<rule>[a-z-]+) (?P<line>\d+)$", re.MULTILINE)
 
 
