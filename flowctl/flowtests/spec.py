@@ -18,7 +18,7 @@ from typing import Any
 from flowctl.diagnostics.findings import Finding, Path
 from flowctl.errors import InputError
 from flowctl.language.contacts import Contact, ContactError, loads, parse_contact, set_attribute
-from flowctl.loading.sources import read_input
+from flowctl.loading.sources import STDIN, read_input
 from flowctl.nodes.base import STATUSES
 from flowctl.words import a_type, did_you_mean, show
 
@@ -175,7 +175,7 @@ class _Reader:
         flow = top.get("flow")
         if flow is None:
             self.problem("'flow' is missing: the flow file these cases test", (), key=False)
-        elif not isinstance(flow, str) or not flow:
+        elif not isinstance(flow, str) or not flow or flow == STDIN:
             self.problem(f"'flow' must be the path of a flow file, not {show(flow)}", ("flow",))
             flow = None
         now = self.time(top["now"], ("now",), "'now'") if "now" in top else None
@@ -245,8 +245,8 @@ class _Reader:
         return self.overrides(contact, overrides, (*where, "set"))
 
     def contact_file(self, value: Any, path: Path) -> Contact | None:
-        if not isinstance(value, str) or not value:
-            self.problem(f"'contact_file' must be a path, not {show(value)}", path)
+        if not isinstance(value, str) or not value or value == STDIN:
+            self.problem(f"'contact_file' must be the path of a file, not {show(value)}", path)
             return None
         location = self.base / value
         try:

@@ -33,8 +33,10 @@ FAILED_RULE = "test-failed"
 
 
 @dataclass
-class _Flows:
-    """The flows the test files name, each read and validated once, and the runs of each."""
+class Flows:
+    """The flows the test files name, each read and validated once, and the runs of each.
+
+    One per suite: test files that name the same flow share its verdict and its coverage."""
 
     config: Config
     loaded: dict[str, LoadedFlow | InputError] = field(default_factory=dict)
@@ -70,7 +72,7 @@ def run_suite(
 ) -> SuiteResult:
     """Run every case of the test files `paths` name (files, directories, globs, `-`)."""
     inputs = expand(paths, TEST_FILES)
-    flows = _Flows(config)
+    flows = Flows(config)
     reports = []
     for path in inputs.files:
         try:
@@ -82,7 +84,7 @@ def run_suite(
     return SuiteResult(tuple(reports), flows.coverage(), min_coverage, tuple(inputs.problems))
 
 
-def run_file(source: str | bytes, name: str, flows: _Flows) -> FileReport:
+def run_file(source: str | bytes, name: str, flows: Flows) -> FileReport:
     """One test file's report; `name` is the path shown (and the base of relative paths)."""
     loaded = load(source, name, get_validator().limits)
     document = loaded.document

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from flowctl.cli import app
 from flowctl.config.settings import Config
 from flowctl.flowtests import run_suite
-from flowctl.flowtests.suite import _Flows, run_file
+from flowctl.flowtests.suite import Flows, run_file
 from tests.conftest import FIXTURES
 
 CORPUS = FIXTURES / "flowtest"
@@ -125,11 +125,17 @@ def test_a_missing_flow_is_a_problem_of_the_test_file(runner: CliRunner) -> None
             "'now' must be an ISO 8601 time",
         ),
         ("flow: [shop.yaml]\ncases: {}\n", "'flow' must be the path of a flow file, not a list"),
+        ("flow: '-'\ncases: {}\n", "'flow' must be the path of a flow file, not '-'"),
+        (
+            "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\n"
+            "cases: {a: {contact_file: '-', expect: {status: completed}}}",
+            "'contact_file' must be the path of a file, not '-'",
+        ),
         ("key: [unclosed\n", "did not find expected ',' or ']'"),
     ],
 )
 def test_malformed_files_say_what_is_wrong(text: str, message: str) -> None:
-    report = run_file(text, str(CORPUS / "m.flowtest.yaml"), _Flows(Config()))
+    report = run_file(text, str(CORPUS / "m.flowtest.yaml"), Flows(Config()))
     assert not report.valid
     assert any(d.message.startswith(message) for d in report.problems), report.problems
 
@@ -140,25 +146,31 @@ _KEYS = st.sampled_from(
      "not_visits", "exits", "status", "ended_at", "at", "effects", "id", "attributes", "welcome",
      "send", "x"]
 )  # fmt: skip
-_VALUES = st.recursive(
-    _SCALARS | st.just("shop.yaml") | st.just("2026-11-24T08:00:00Z"),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_KEYS, inner, max_size=4),
-    max_leaves=12,
-)
+
+
+def _nested(levels: int) -> st.SearchStrategy:
+    """Values nested up to `levels` deep: deep enough for cases -> case -> expect -> kind."""
+    values = _SCALARS | st.just("shop.yaml") | st.just("2026-11-24T08:00:00Z")
+    for _ in range(levels):
+        values = values | st.lists(values, max_size=3) | st.dictionaries(_KEYS, values, max_size=3)
+    return values
+
+
+_VALUES = _nested(4)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=st.dictionaries(_KEYS, _VALUES, max_size=4))
 def test_no_document_crashes_the_reader(document: dict) -> None:
     text = json.dumps(document)  # JSON is YAML: any shape the format could be given
-    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), _Flows(Config()))
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
     assert report.valid or report.problems
 
 
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(max_size=80))
 def test_no_text_crashes_the_reader(text: str) -> None:
-    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), _Flows(Config()))
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
     assert report.valid or report.problems
 
 
