@@ -12,8 +12,8 @@ from pathlib import Path
 import typer
 
 from flowctl.cli._errors import error_handler, fail
-from flowctl.errors import reader_may_leave
-from flowctl.loading.sources import STDIN
+from flowctl.errors import UsageError, reader_may_leave
+from flowctl.loading.sources import STDIN, TEST_SUFFIXES
 from flowctl.reporters.flowtest import SuiteFormat
 
 
@@ -49,7 +49,10 @@ def test(
 
     with error_handler():
         config = project_config()
-        result = run_suite(list(paths or ()) or configured_paths(config), config, min_coverage)
+        chosen = list(paths or ()) or configured_paths(config)
+        if output not in (None, STDIN) and output.endswith(TEST_SUFFIXES):
+            raise UsageError(f"--output {output} looks like a flow test file; pick another name")
+        result = run_suite(chosen, config, min_coverage)
         reporter = suite_reporters()[output_format]
         if output in (None, STDIN):
             with reader_may_leave():

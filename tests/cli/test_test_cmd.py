@@ -73,3 +73,31 @@ def test_the_console_script_runs_it_without_a_traceback(project) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     assert "flows/broken.flowtest.yaml:2:1: error:" in done.stdout
+
+
+def test_output_never_overwrites_a_test_file(runner: CliRunner, project) -> None:
+    result = runner.invoke(app, ["test", "--output", "flows/shop.flowtest.yaml"])
+    assert result.exit_code == 2
+    assert "looks like a flow test file" in result.stderr
+    assert (project / "flows" / "shop.flowtest.yaml").read_text(encoding="utf-8") == PASSING
+
+
+@pytest.mark.usefixtures("project")
+def test_colour_output_goes_through_rich(runner: CliRunner, monkeypatch) -> None:
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    result = runner.invoke(app, ["test"])
+    assert result.exit_code == 0
+    assert "\x1b[" in result.stdout and "3 cases passed in 1 file" in result.stdout
+
+
+def test_unquoted_yaml_times_in_contacts_are_times(runner: CliRunner, project) -> None:
+    text = (
+        "flow: shop.yaml\nnow: 2026-11-24T08:00:00Z\ncases:\n  buys:\n"
+        "    contact:\n      id: x\n      attributes: {email: x@example.com, total: 5}\n"
+        "      events: [{name: purchased, at: 2026-11-25T10:00:00Z}]\n"
+        "    expect: {exits: {wait_order: received, by_total: default}, status: converted}\n"
+    )
+    (project / "flows" / "unquoted.flowtest.yaml").write_text(text, encoding="utf-8")
+    result = runner.invoke(app, ["test", "flows/unquoted.flowtest.yaml"])
+    assert result.exit_code == 0, result.stdout
