@@ -9,7 +9,7 @@ What a test file says about its flow (node ids, exits) is checked later, in `ref
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
 from typing import Any
@@ -65,9 +65,7 @@ class Spec:
 
     flow: str | None
     cases: tuple[Case, ...] = ()
-    findings: tuple[Finding, ...] = ()
-    # Cases with a problem are kept out of `cases`; their names still count as cases.
-    spoilt: tuple[str, ...] = field(default=())
+    findings: tuple[Finding, ...] = ()  # a case with a problem is left out of `cases`
 
 
 class _Reader(Values):
@@ -101,15 +99,11 @@ class _Reader(Values):
             return self.spec(flow)
         if not cases:
             self.problem("'cases' is empty; add at least one case", ("cases",))
-        read = [(name, self.case(name, case, now, "now" in top)) for name, case in cases.items()]
-        runnable = tuple(case for _, case in read if case is not None)
-        spoilt = tuple(name for name, case in read if case is None)
-        return self.spec(flow, runnable, spoilt)
+        read = [self.case(name, case, now, "now" in top) for name, case in cases.items()]
+        return self.spec(flow, tuple(case for case in read if case is not None))
 
-    def spec(
-        self, flow: str | None, cases: tuple[Case, ...] = (), spoilt: tuple[str, ...] = ()
-    ) -> Spec:
-        return Spec(flow, cases, tuple(self.findings), spoilt)
+    def spec(self, flow: str | None, cases: tuple[Case, ...] = ()) -> Spec:
+        return Spec(flow, cases, tuple(self.findings))
 
     def case(self, name: str, value: Any, file_now: datetime | None, has_now: bool) -> Case | None:
         before = len(self.findings)

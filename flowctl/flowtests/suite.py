@@ -95,7 +95,7 @@ def run_file(source: str | bytes, name: str, flows: Flows) -> FileReport:
     spec = read_spec(document.data, base)
     findings = list(spec.findings)
     runs: dict[str, tuple[Case, Run]] = {}
-    flow_name = flow_result = None
+    flow_name = flow_result = prepared = None
     if spec.flow is not None:
         flow_name = os.path.normpath(base / spec.flow)
         flow_result, prepared = _usable(flows.get(flow_name), flow_name, findings)
@@ -107,7 +107,7 @@ def run_file(source: str | bytes, name: str, flows: Flows) -> FileReport:
                     runs[case.name] = (case, walk(prepared, case.contact, case.now, case.seed))
             flows.record(flow_name, [run for _, run in runs.values()])
     problems = sorted_diagnostics(locate(document, finding) for finding in findings)
-    cases = tuple(_results(document, runs, flows.get(flow_name) if flow_name else None))
+    cases = tuple(_results(document, runs, prepared))
     return FileReport(name, document.text, flow_name, problems, flow_result, cases)
 
 
@@ -130,7 +130,7 @@ def _usable(
 
 
 def _results(
-    document: Document, runs: dict[str, tuple[Case, Run]], loaded: LoadedFlow | InputError | None
+    document: Document, runs: dict[str, tuple[Case, Run]], flow: PreparedFlow | None
 ) -> Iterator[CaseResult]:
     """Every case of the file, in file order; those that could not run have no run."""
     cases = document.data.get("cases") if isinstance(document.data, Mapping) else None
@@ -143,8 +143,8 @@ def _results(
         found = (_failure(document, case, m) for m in mismatches(case, run))
         failures = tuple(sorted(found, key=lambda failure: failure.diagnostic.sort_key()))
         details: tuple[str, ...] = ()
-        if failures and isinstance(loaded, LoadedFlow) and loaded.flow is not None:
-            details = failure_details(loaded.flow, case, run)
+        if failures and flow is not None:
+            details = failure_details(flow, case, run)
         yield CaseResult(name, span.line, span.column, run, failures, details)
 
 
