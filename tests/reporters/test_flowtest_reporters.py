@@ -19,6 +19,7 @@ CORPUS = [
     "malformed.flowtest.yaml",
     "invalid-flow.flowtest.yaml",
     "missing-flow.flowtest.yaml",
+    "broken-yaml.flowtest.yaml",
 ]
 FORMATS = {"text": "txt", "json": "json", "junit": "xml", "github": "txt"}
 
@@ -64,6 +65,9 @@ def test_junit_has_a_testcase_per_case_and_failures_with_messages(runner: CliRun
     assert int(malformed.get("errors")) == 10  # the spoilt cases; 'still runs' passes
     total = sum(int(suite.get("tests")) for suite in suites.values())
     assert root.get("tests") == str(total)
+    (broken,) = suites["broken-yaml.flowtest.yaml"].findall("testcase")
+    assert broken.get("name") == "(test file)"
+    assert broken.find("error").get("type") == "yaml-syntax"
     (low,) = suites["exit coverage"].findall("testcase")
     assert low.get("name") == "shop.yaml" and low.find("failure").get("type") == "test-coverage"
 

@@ -68,7 +68,10 @@ def _file_suite(parent: ET.Element, report: FileReport) -> ET.Element:
         problems += [d for d in report.flow_result.diagnostics if d.is_error]
     if problems and not report.cases:
         # A file that could not be read into cases still shows up, as one broken case.
-        element = ET.SubElement(suite, "testcase", name="(test file)", classname=report.path)
+        element = ET.SubElement(
+            suite, "testcase", name="(test file)", classname=_clean(report.path)
+        )
+        element.set("file", _clean(report.path))
         error = ET.SubElement(element, "error", message=_clean(problems[0].message))
         error.set("type", problems[0].rule)
         error.text = _clean("\n".join(located(d) for d in problems))
