@@ -25,7 +25,10 @@ def jsonable(value: Any) -> Any:
 
     def convert(item: Any) -> Any:
         if isinstance(item, datetime):
-            return iso(as_utc(item))
+            at = parse_time(item)
+            if at is None:
+                raise ValueError(f"{item} is out of the range of years 1 to 9999 in UTC")
+            return iso(at)
         if isinstance(item, date):
             return item.isoformat()
         raise ValueError(f"{a_type(item)} is not JSON")
@@ -40,13 +43,11 @@ def as_utc(at: datetime) -> datetime:
 
 def parse_time(value: Any) -> datetime | None:
     """An ISO 8601 time (text, or a YAML timestamp) as an aware UTC time; None if it is none."""
-    if isinstance(value, datetime):
-        return as_utc(value)
-    if not isinstance(value, str):
-        return None
     try:
-        return as_utc(datetime.fromisoformat(value))
-    except (ValueError, OverflowError):
+        if isinstance(value, datetime):
+            return as_utc(value)
+        return as_utc(datetime.fromisoformat(value)) if isinstance(value, str) else None
+    except (ValueError, OverflowError):  # not a time; an offset pushes it past year 1 or 9999
         return None
 
 

@@ -4,8 +4,10 @@ the cases it spoils do not run, the others do, and the file fails."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -125,6 +127,16 @@ def test_a_missing_flow_is_a_problem_of_the_test_file(runner: CliRunner) -> None
             "'now' must be an ISO 8601 time",
         ),
         ("flow: [shop.yaml]\ncases: {}\n", "'flow' must be the path of a flow file, not a list"),
+        (
+            "flow: shop.yaml\nnow: 0001-01-01T00:00:00+05:00\n"
+            "cases: {a: {contact: {id: x}, expect: {status: completed}}}",
+            "'now' must be an ISO 8601 time",
+        ),
+        (
+            "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\ncases: {a: {contact: {id: x, "
+            "events: [{name: e, at: 0001-01-01T00:00:00+05:00}]}, expect: {status: completed}}}",
+            "not a contact: 0001-01-01 00:00:00+05:00 is out of the range of years 1 to 9999",
+        ),
         ("flow: '-'\ncases: {}\n", "'flow' must be the path of a flow file, not '-'"),
         (
             "flow: shop.yaml\nnow: '2026-01-01T00:00:00Z'\n"
@@ -140,7 +152,19 @@ def test_malformed_files_say_what_is_wrong(text: str, message: str) -> None:
     assert any(d.message.startswith(message) for d in report.problems), report.problems
 
 
-_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=12))
+_OFFSETS = st.builds(
+    timezone, st.timedeltas(min_value=-timedelta(hours=23), max_value=timedelta(hours=23))
+)
+# YAML's own scalars too: timestamps (with offsets, near the ends of the calendar) and dates.
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.text(max_size=12),
+    st.datetimes(timezones=st.none() | _OFFSETS),
+    st.dates(),
+)
 _KEYS = st.sampled_from(
     ["flow", "now", "cases", "contact", "contact_file", "set", "seed", "expect", "path", "visits",
      "not_visits", "exits", "status", "ended_at", "at", "effects", "id", "attributes", "welcome",
@@ -162,7 +186,7 @@ _VALUES = _nested(4)
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=st.dictionaries(_KEYS, _VALUES, max_size=4))
 def test_no_document_crashes_the_reader(document: dict) -> None:
-    text = json.dumps(document)  # JSON is YAML: any shape the format could be given
+    text = yaml.safe_dump(document)  # any shape and any scalar the format could be given
     report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
     assert report.valid or report.problems
 
@@ -178,3 +202,67 @@ def test_a_directory_without_test_files_is_a_usage_problem(tmp_path) -> None:
     result = run_suite([str(tmp_path)], Config())
     assert result.problems == (f"{tmp_path}: no *.flowtest.yaml files in this directory",)
     assert result.exit_code == 2
+
+
+_NODE_IDS = st.sampled_from(["has_email", "welcome", "wait_order", "by_total", "nudge", "nuge"])
+# Well-formed cases with random contacts and expectations: they get past the reader, so the
+# dry runs and every check meet them (the tests above cover malformed values).
+_TIMES = st.datetimes(
+    min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1), timezones=_OFFSETS
+)
+_TEMPLATES = st.sampled_from(["welcome", "nudge", "thanks"])
+_EXPECT = st.fixed_dictionaries(
+    {},
+    optional={
+        "path": st.lists(_NODE_IDS, max_size=5),
+        "visits": st.lists(_NODE_IDS, max_size=2),
+        "not_visits": st.lists(_NODE_IDS, max_size=2),
+        "exits": st.fixed_dictionaries(
+            {},
+            optional={
+                "wait_order": st.sampled_from(["received", "timeout"]),
+                "by_total": st.sampled_from(["big", "default"]),
+            },
+        ),
+        "status": st.sampled_from(["completed", "filtered", "converted", "failed"]),
+        "ended_at": _TIMES,
+        "at": st.dictionaries(_NODE_IDS, _TIMES, max_size=2),
+        "effects": st.lists(
+            st.fixed_dictionaries(
+                {"send": st.fixed_dictionaries({}, optional={"template_id": _TEMPLATES})}
+            ),
+            max_size=3,
+        ),
+    },
+).filter(bool)
+_CONTACTS = st.fixed_dictionaries(
+    {"id": st.sampled_from(["c1", "c2", "c3"])},
+    optional={
+        "attributes": st.dictionaries(
+            st.sampled_from(["email", "total"]), st.integers() | st.text(max_size=5)
+        ),
+        "events": st.lists(
+            st.fixed_dictionaries({"name": st.just("purchased"), "at": _TIMES}), max_size=2
+        ),
+    },
+)
+_CASE = st.fixed_dictionaries(
+    {"contact": _CONTACTS, "expect": _EXPECT},
+    optional={
+        "set": st.dictionaries(st.sampled_from(["total", "email"]), st.integers(), max_size=2),
+        "seed": st.integers(min_value=0, max_value=9),
+    },
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(now=_TIMES, cases=st.dictionaries(st.text(min_size=1, max_size=8), _CASE, max_size=3))
+def test_random_expectations_are_checked_not_crashed_on(now, cases: dict) -> None:
+    text = yaml.safe_dump({"flow": "shop.yaml", "now": now, "cases": cases}, sort_keys=False)
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
+    assert [case.name for case in report.cases] == list(cases)
+    for case in report.cases:
+        names_unknown = "nuge" in yaml.safe_dump(cases[case.name]["expect"])
+        assert (case.run is None) == names_unknown, report.problems
+        for failure in case.failures:
+            assert failure.diagnostic.line > 1 and failure.expected != failure.actual
