@@ -19,6 +19,11 @@ REGISTRY = Registry.from_entry_points()
 VALIDATOR = Validator(REGISTRY)
 
 
+def bundled_flows() -> list[Path]:
+    """The example flows under flows/, without their flow tests (`*.flowtest.yaml`)."""
+    return sorted(p for p in FLOWS.glob("*.yaml") if not p.name.endswith(".flowtest.yaml"))
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

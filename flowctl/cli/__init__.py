@@ -17,6 +17,7 @@ from flowctl.cli import (
     run_cmd,
     runs_cmd,
     schema_cmd,
+    test_cmd,
     validate_cmd,
     worker_cmd,
 )
@@ -55,6 +56,7 @@ app.command("rules")(rules_cmd.rules)
 app.command("worker")(worker_cmd.worker)
 app.command("event")(event_cmd.event)
 app.command("events")(event_cmd.events)
+app.command("test")(test_cmd.test)
 app.add_typer(runs_cmd.app, name="runs")
 
 

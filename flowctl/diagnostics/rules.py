@@ -213,6 +213,39 @@ _RULES = (
         "settings: {timezone: Berlin}",
     ),
     Rule(
+        "test-failed",
+        _E,
+        "A flow test case's run broke one of its expectations.",
+        "`flowctl test` dry-runs each case of a `*.flowtest.yaml` file and checks what it "
+        "expects: the exact `path`, nodes it `visits` or `not_visits`, the `exits` it takes, "
+        "its final `status`, when it `ended_at`, the time it reached nodes (`at`), and its "
+        "`effects` in order, each a subset of the effect. The report points at the broken "
+        "expectation and shows the expected and the actual value side by side, with the path "
+        "the contact took. A run that fails fails its case unless it expects `status: failed`.",
+        "expect:\n  exits: {by_category: shoes}   # the contact left by 'default'",
+    ),
+    Rule(
+        "test-invalid",
+        _E,
+        "A flow test file cannot be used as written.",
+        "The file breaks the flow test format (an unknown key, a value of the wrong shape, a "
+        "time that is not ISO 8601, a contact that is no contact), names a node or an exit "
+        "its flow does not have, or names a flow that is missing or invalid. The cases it "
+        "spoils do not run, and the file fails. Misspelt keys, node ids and exits get a "
+        "'did you mean' hint. `docs/testing.md` describes the format.",
+        "cases:\n  shoes buyer:\n    contact: {id: c1}\n    expect: {vists: [shoes_offer]}",
+    ),
+    Rule(
+        "test-coverage",
+        _E,
+        "A flow's exit coverage is below `--min-coverage`.",
+        "Exit coverage is the share of a flow's (node, exit) pairs that at least one case's "
+        "run took: each named exit of a branch, split or wait_for_event, and the one exit of "
+        "other nodes. `flowctl test --min-coverage PERCENT` fails each flow below it and lists "
+        "the exits no case took; add a case that takes them.",
+        "flowctl test --min-coverage 100   # by_category -> bags: no case took it",
+    ),
+    Rule(
         "yaml-boolean",
         _W,
         "An unquoted yes, no, on or off is read as a boolean.",

@@ -1,9 +1,10 @@
 """Turn command-line PATH arguments into the flow files to read.
 
 Files are taken as given; directories are searched recursively for *.yaml and *.yml (skipping
-hidden directories such as .git); arguments holding `*`, `?` or `[` are globs (with `**`);
-`-` is standard input. Problems (a missing path, a glob matching nothing) are collected, not
-raised, so that the files that do exist are still checked.
+hidden directories such as .git, and flow tests, `*.flowtest.yaml`), or for flow tests alone;
+arguments holding `*`, `?` or `[` are globs (with `**`); `-` is standard input. Problems (a
+missing path, a glob matching nothing) are collected, not raised, so that the files that do
+exist are still checked.
 """
 
 from __future__ import annotations
@@ -23,7 +24,25 @@ if TYPE_CHECKING:
 STDIN = "-"
 STDIN_NAME = "<stdin>"
 FLOW_SUFFIXES = (".yaml", ".yml")
+TEST_SUFFIXES = (".flowtest.yaml", ".flowtest.yml")
 _GLOB_CHARS = frozenset("*?[")
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    """Which files a directory or a glob stands for, and how to say that none matched."""
+
+    suffixes: tuple[str, ...]
+    excluded: tuple[str, ...]
+    in_directory: str  # "no {in_directory} in this directory"
+    noun: str  # "the pattern matches no {noun}"
+
+    def matches(self, name: str) -> bool:
+        return name.endswith(self.suffixes) and not name.endswith(self.excluded)
+
+
+FLOW_FILES = FileKind(FLOW_SUFFIXES, TEST_SUFFIXES, "*.yaml or *.yml files", "flow files")
+TEST_FILES = FileKind(TEST_SUFFIXES, (), "*.flowtest.yaml files", "flow test files")
 
 
 @dataclass
@@ -34,15 +53,15 @@ class Inputs:
     problems: list[str] = field(default_factory=list)
 
 
-def _walk(directory: str) -> Iterator[str]:
+def _walk(directory: str, kind: FileKind) -> Iterator[str]:
     for root, dirs, names in os.walk(directory):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
-            if name.endswith(FLOW_SUFFIXES):
+            if kind.matches(name):
                 yield os.path.join(root, name)
 
 
-def expand(arguments: Sequence[str]) -> Inputs:
+def expand(arguments: Sequence[str], kind: FileKind = FLOW_FILES) -> Inputs:
     """Expand PATH arguments, each file once, in the order the arguments name them."""
     inputs = Inputs()
     seen: set[str] = set()
@@ -57,20 +76,20 @@ def expand(arguments: Sequence[str]) -> Inputs:
         if argument == STDIN:
             add(STDIN)
         elif Path(argument).is_dir():
-            found = list(_walk(argument))
+            found = list(_walk(argument, kind))
             if not found:
-                inputs.problems.append(f"{argument}: no *.yaml or *.yml files in this directory")
+                inputs.problems.append(f"{argument}: no {kind.in_directory} in this directory")
             for path in found:
                 add(path)
         elif Path(argument).exists():
             add(argument)
         elif _GLOB_CHARS & set(argument):
             matches = sorted(glob.glob(argument, recursive=True))
-            files = [m for m in matches if Path(m).is_file() and m.endswith(FLOW_SUFFIXES)]
+            files = [m for m in matches if Path(m).is_file() and kind.matches(m)]
             for directory in (m for m in matches if Path(m).is_dir()):
-                files.extend(_walk(directory))
+                files.extend(_walk(directory, kind))
             if not files:
-                inputs.problems.append(f"{argument}: the pattern matches no flow files")
+                inputs.problems.append(f"{argument}: the pattern matches no {kind.noun}")
             for path in files:
                 add(path)
         else:

@@ -91,18 +91,20 @@ class TextReporter(Reporter):
         if not self.options.quiet:
             summary = Summary.of(results, self.options)
             shown.append([(summary_line(summary), summary_style(summary))])
-        if wants_colour(self.stream):
-            self._coloured(shown)
-        else:
-            self.stream.writelines(
-                "".join(text for text, _ in line).translate(_CONTROL) + "\n" for line in shown
-            )
+        write_lines(self.stream, shown)
 
-    def _coloured(self, shown: list[Line]) -> None:
-        from rich.text import Text
 
-        from flowctl.reporters.console import console as make_console
+def write_lines(stream: TextIO, shown: list[Line]) -> None:
+    """Write styled lines: through rich when the stream gets colour, else as plain text."""
+    if not wants_colour(stream):
+        stream.writelines(
+            "".join(text for text, _ in line).translate(_CONTROL) + "\n" for line in shown
+        )
+        return
+    from rich.text import Text
 
-        console = make_console(file=self.stream, soft_wrap=True)
-        for line in shown:
-            console.print(Text.assemble(*line))
+    from flowctl.reporters.console import console as make_console
+
+    console = make_console(file=stream, soft_wrap=True)
+    for line in shown:
+        console.print(Text.assemble(*line))

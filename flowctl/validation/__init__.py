@@ -82,7 +82,7 @@ class Validator:
 
     def validate_document(self, document: Document) -> list[Diagnostic]:
         """Every schema, graph and node-level problem of a loaded document."""
-        return [_locate(document, finding) for finding in self.findings(document)]
+        return [locate(document, finding) for finding in self.findings(document)]
 
     def findings(self, document: Document) -> Iterator[Finding]:
         data = document.data
@@ -164,7 +164,7 @@ def is_timezone(name: str) -> bool:
     return zone(name) is not None
 
 
-def _locate(document: Document, finding: Finding) -> Diagnostic:
+def locate(document: Document, finding: Finding) -> Diagnostic:
     """Put a finding at its line and column."""
     if finding.at_key and finding.path:
         span = document.key_span(finding.path)

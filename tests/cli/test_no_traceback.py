@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowctl.diagnostics.rules import RULES
-from tests.conftest import FLOWS, REGISTRY, VALIDATOR
+from tests.conftest import REGISTRY, VALIDATOR, bundled_flows
 
 SETTINGS = settings(
     max_examples=150,
@@ -18,7 +18,7 @@ SETTINGS = settings(
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-FLOW_TEXTS = [path.read_text() for path in sorted(FLOWS.glob("*.yaml"))]
+FLOW_TEXTS = [path.read_text() for path in bundled_flows()]
 NAMES = st.sampled_from(["a", "b", "c", "start", "default", "received", "timeout", "x-y", "1"])
 SCALARS = (
     st.none()

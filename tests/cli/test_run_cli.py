@@ -14,14 +14,14 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from flowctl.cli import app
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS, bundled_flows
 
 GOLDEN = FIXTURES / "golden" / "run"
 RUN = FIXTURES / "run"
 NOW = "2026-11-20T10:00:00Z"
 CONTACT = str(FLOWS / "contact.sample.json")
 AUDIENCE = str(FLOWS / "contacts.sample.jsonl")
-BUNDLED = sorted(path.stem for path in FLOWS.glob("*.yaml"))
+BUNDLED = [path.stem for path in bundled_flows()]
 
 
 def dry_run(runner: CliRunner, flow: str | Path, *args: str, stdin: str | None = None) -> Result:

@@ -20,10 +20,10 @@ from flowctl.engine import PreparedFlow, RunState, Tick, advance, load_flow, sta
 from flowctl.engine.state import WAITING
 from flowctl.language.contacts import Contact, Event
 from flowctl.simulate import walk
-from tests.conftest import FLOWS
+from tests.conftest import FLOWS, bundled_flows
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-FLOW_FILES = sorted(path.name for path in FLOWS.glob("*.yaml"))
+FLOW_FILES = [path.name for path in bundled_flows()]
 
 
 def plan(name: str) -> PreparedFlow:

@@ -13,10 +13,10 @@ from typer.testing import CliRunner
 from flowctl.cli import app
 from flowctl.nodes.base import ExitKind
 from flowctl.render.graph import FlowGraph, GraphEdge, GraphNode, dot, mermaid
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS, bundled_flows
 
 GOLDEN = FIXTURES / "golden" / "graph"
-BUNDLED = sorted(FLOWS.glob("*.yaml"))
+BUNDLED = bundled_flows()
 SUFFIX = {"mermaid": "mmd", "dot": "dot"}
 
 

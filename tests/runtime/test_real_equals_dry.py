@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import FLOWS
+from tests.conftest import FLOWS, bundled_flows
 from tests.runtime.conftest import NOW, at, just_before, ok, outbox, write_jsonl
 
-BUNDLED = sorted(path.name for path in FLOWS.glob("*.yaml"))
+BUNDLED = [path.name for path in bundled_flows()]
 AUDIENCE = [json.loads(line) for line in (FLOWS / "contacts.sample.jsonl").read_text().splitlines()]
 
 

@@ -13,11 +13,11 @@ from flowctl.language.contacts import Contact, parse_contact
 from flowctl.nodes.base import FILTERED
 from flowctl.simulate import read_contacts, walk
 from flowctl.simulate.explain import explain_steps, explained_json, explanation_lines
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS, bundled_flows
 from tests.language.strategies import contacts
 
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
-BUNDLED = sorted(FLOWS.glob("*.yaml"))
+BUNDLED = bundled_flows()
 
 
 @functools.cache

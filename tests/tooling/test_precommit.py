@@ -1,5 +1,6 @@
 """The pre-commit hooks this repository offers: run each hook's entry as pre-commit would, on the
-staged files its `files` pattern selects, in a temporary git repository (no network)."""
+staged files its `files` and `exclude` patterns select, in a temporary git repository (no
+network)."""
 
 from __future__ import annotations
 
@@ -45,11 +46,14 @@ def stage(repo: Path, files: dict[str, Path | str]) -> None:
 def selected(hook: dict[str, Any], repo: Path) -> list[str]:
     """The staged files pre-commit passes to the hook: `files` matches, `types` are yaml."""
     pattern = re.compile(hook.get("files", ""))
+    excluded = re.compile(hook.get("exclude", "^$"))
     yaml_only = "yaml" in hook.get("types", [])
     return [
         name
         for name in git(repo, "ls-files").splitlines()
-        if pattern.search(name) and (not yaml_only or name.endswith((".yaml", ".yml")))
+        if pattern.search(name)
+        and not excluded.search(name)
+        and (not yaml_only or name.endswith((".yaml", ".yml")))
     ]
 
 
@@ -112,3 +116,24 @@ def test_schema_hook_passes_on_a_fresh_schema_and_fails_on_a_stale_one(repo: Pat
     stale = run_hook("flowctl-schema-check", repo)
     assert stale.returncode == 1
     assert "is stale" in stale.stderr
+
+
+def test_test_hook_runs_the_flow_tests_and_validate_skips_them(repo: Path) -> None:
+    stage(
+        repo,
+        {
+            "flows/post-purchase.yaml": FLOWS / "post-purchase.yaml",
+            "flows/post-purchase.flowtest.yaml": FLOWS / "post-purchase.flowtest.yaml",
+            "flows/contact.sample.json": FLOWS / "contact.sample.json",
+        },
+    )
+    assert selected(HOOKS["flowctl-validate"], repo) == ["flows/post-purchase.yaml"]
+    assert run_hook("flowctl-validate", repo).returncode == 0
+    passed = run_hook("flowctl-test", repo)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "passed in 1 file" in passed.stdout
+    broken = (FLOWS / "post-purchase.flowtest.yaml").read_text().replace("shoes_xsell", "boots")
+    stage(repo, {"flows/post-purchase.flowtest.yaml": broken})
+    failed = run_hook("flowctl-test", repo)
+    assert failed.returncode == 1
+    assert "[test-failed]" in failed.stdout

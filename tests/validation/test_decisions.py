@@ -21,7 +21,7 @@ from flowctl.nodes.base import FILTERED, Decision, Exits, NodeSpec, NodeType, ob
 from flowctl.plugins.registry import Registration, Registry
 from flowctl.simulate import walk
 from flowctl.validation import Validator
-from tests.conftest import FIXTURES, FLOWS, REGISTRY, ROOT, VALIDATOR
+from tests.conftest import FIXTURES, FLOWS, REGISTRY, ROOT, VALIDATOR, bundled_flows
 from tests.language.strategies import NOW, nested, people
 
 RULES = ("shadowed-case", "contradiction", "unreachable-goal", "useless-delay")
@@ -29,8 +29,8 @@ OWN = [FIXTURES / "invalid" / f"{rule}.yaml" for rule in RULES]
 # Every other flow of the repository: the bundled ones and all test fixtures, valid or not.
 OTHERS = sorted(
     path
-    for path in [*FLOWS.glob("*.yaml"), *(ROOT / "tests").rglob("*.yaml")]
-    if path not in OWN and "golden" not in path.parts
+    for path in [*bundled_flows(), *(ROOT / "tests").rglob("*.yaml")]
+    if path not in OWN and "golden" not in path.parts and not path.name.endswith(".flowtest.yaml")
 )
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=120)
 

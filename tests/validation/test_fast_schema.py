@@ -16,15 +16,15 @@ from jsonschema import Draft7Validator
 from flowctl.loading.yaml_file import load
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
-from tests.conftest import FIXTURES, FLOWS, REGISTRY
+from tests.conftest import FIXTURES, REGISTRY, bundled_flows
 
 from .test_schema_check import JSON, NAMES, NODE
 
 SCHEMA = build_schema(REGISTRY)
 REFERENCE = Draft7Validator(SCHEMA)
 ACCEPTS = compile_schema(SCHEMA)
-FILES = sorted(FLOWS.glob("*.yaml")) + sorted(FIXTURES.glob("*/*.yaml"))
-VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in FLOWS.glob("*.yaml")]
+FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
+VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in bundled_flows()]
 
 
 def agrees(predicate: Any, validator: Draft7Validator, data: Any) -> None:

@@ -14,12 +14,12 @@ from jsonschema import Draft7Validator
 from flowctl.loading.yaml_file import load
 from flowctl.schema.merged import build_schema
 from flowctl.validation.schema_check import SchemaChecker
-from tests.conftest import FIXTURES, FLOWS, REGISTRY
+from tests.conftest import FIXTURES, REGISTRY, bundled_flows
 
 SCHEMA = build_schema(REGISTRY)
 REFERENCE = Draft7Validator(SCHEMA)
 CHECKER = SchemaChecker(SCHEMA)
-FILES = sorted(FLOWS.glob("*.yaml")) + sorted(FIXTURES.glob("*/*.yaml"))
+FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
 
 
 def errors(found: Any) -> list[tuple[Any, ...]]:

@@ -1,0 +1,70 @@
+"""`flowctl test [PATH...]`: run flow test files (DESIGN §9) and report cases and exit coverage.
+
+This module parses options and picks the reporter; `flowctl.flowtests` does the work.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+
+import typer
+
+from flowctl.cli._errors import error_handler
+from flowctl.errors import UsageError, error, reader_may_leave
+from flowctl.loading.sources import STDIN, TEST_SUFFIXES
+from flowctl.reporters.flowtest import SuiteFormat
+
+
+def test(
+    paths: list[str] = typer.Argument(
+        None,
+        metavar="[PATH]...",
+        help="Test files, directories (searched for *.flowtest.yaml), globs, '-' for stdin; "
+        "default: the configured paths.",
+    ),
+    output_format: SuiteFormat = typer.Option(
+        SuiteFormat.TEXT, "--format", "-f", help="Output format."
+    ),
+    min_coverage: float | None = typer.Option(
+        None,
+        "--min-coverage",
+        min=0,
+        max=100,
+        metavar="PERCENT",
+        help="Fail each flow whose exit coverage is below PERCENT.",
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write the report to FILE ('-': stdout)."
+    ),
+) -> None:
+    """Run flow unit tests: dry-run each case of every *.flowtest.yaml file, check what it
+    expects, and report the exits no case took."""
+    from flowctl.compose import compose
+    from flowctl.flowtests import run_suite
+    from flowctl.loading.sources import file_error
+    from flowctl.reporters.flowtest import suite_reporters
+    from flowctl.validate_files import configured_paths
+
+    with error_handler():
+        parts = compose()
+        config = parts.config
+        chosen = list(paths or ()) or configured_paths(config)
+        if output not in (None, STDIN) and output.endswith(TEST_SUFFIXES):
+            raise UsageError(f"--output {output} looks like a flow test file; pick another name")
+        result = run_suite(chosen, config, parts.validator, min_coverage)
+        reporter = suite_reporters()[output_format]
+        if output in (None, STDIN):
+            with reader_may_leave():
+                reporter(sys.stdout).report(result)
+        else:
+            buffer = io.StringIO()
+            reporter(buffer).report(result)
+            try:
+                Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+            except OSError as exc:
+                raise file_error(output, exc) from None
+        for problem in result.problems:
+            error(problem)
+    raise typer.Exit(result.exit_code)
