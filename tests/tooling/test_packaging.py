@@ -54,6 +54,7 @@ def test_project_urls_and_classifiers_reach_the_metadata() -> None:
     urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL") or [])
     assert set(urls) >= {"Homepage", "Documentation", "Source", "Issues"}
     assert all(url.startswith("https://") for url in urls.values())
+    assert urls["Homepage"] == flowctl.HOMEPAGE  # what SARIF's informationUri says
     classifiers = metadata.get_all("Classifier") or []
     assert "Typing :: Typed" in classifiers
     assert "Programming Language :: Python :: 3.11" in classifiers
