@@ -62,14 +62,16 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(summary: Summary) -> str:
-    """`✓ 5 files valid`, or `✗ 7 errors, 0 warnings in 3 files (3 invalid)`."""
+def summary_line(summary: Summary, unreadable: int = 0) -> str:
+    """`✓ 5 files valid`, or `✗ 7 errors, 0 warnings in 3 files (3 invalid)`; never a ✓ when
+    `unreadable` paths named nothing readable."""
     problems = plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning")
-    if summary.valid == summary.files:
+    if summary.valid == summary.files and not unreadable:
         words = f"{plural(summary.files, 'file')} valid"
         return f"✓ {words} ({problems})" if summary.warnings else f"✓ {words}"
     invalid = summary.files - summary.valid
-    return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid)"
+    not_read = f", {plural(unreadable, 'path')} not read" if unreadable else ""
+    return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid{not_read})"
 
 
 def with_hint(diagnostic: Diagnostic) -> str:
