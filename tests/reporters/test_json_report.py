@@ -4,6 +4,7 @@ against the published schema (schemas/report.schema.json), the versions, and col
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -126,3 +127,25 @@ def test_standard_input_is_reported_as_stdin(runner: CliRunner) -> None:
     code, document = report(runner, "-", stdin=(FLOWS / "post-purchase.yaml").read_text())
     assert code == 0
     assert document["files"][0]["path"] == "<stdin>"
+
+
+def test_a_rule_ignored_by_the_configuration_is_suppressed_externally(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.flowctl]\nignore = ["unreachable-node"]\n')
+    shutil.copy(FIXTURES / "invalid" / "unreachable-node.yaml", tmp_path / "orphan.yaml")
+    monkeypatch.chdir(tmp_path)
+    code, document = report(runner, "orphan.yaml")
+    assert code == 0
+    (file,) = document["files"]
+    assert file["diagnostics"] == []
+    assert [(s["rule"], s["line"], s["suppression"]) for s in file["suppressed"]] == [
+        (
+            "unreachable-node",
+            6,
+            {
+                "kind": "external",
+                "justification": "'ignore' in the configuration of pyproject.toml",
+            },
+        )
+    ]
