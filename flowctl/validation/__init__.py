@@ -28,6 +28,7 @@ from flowctl.nodes.base import NodeSpec
 from flowctl.plugins.registry import Registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.decisions import check_decisions
+from flowctl.validation.duplicates import with_first_copies
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
@@ -74,8 +75,8 @@ class Validator:
     def validate_loaded(self, source: str | bytes, path: str) -> tuple[FileResult, Document | None]:
         """The result, and the loaded document (None when the YAML did not load)."""
         loaded = load(source, path, self.limits)
-        diagnostics = list(loaded.diagnostics)
         text = loaded.document.text if loaded.document else _as_text(source)
+        diagnostics = with_first_copies(loaded.diagnostics, text)
         if loaded.document is not None:
             diagnostics.extend(self.validate_document(loaded.document))
         return FileResult(path, sorted_diagnostics(diagnostics), text), loaded.document

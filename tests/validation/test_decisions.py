@@ -205,9 +205,7 @@ def goal_behind(first_case: Any, via_second: bool) -> str:
 
 
 def test_a_goal_behind_a_dead_exit_only_is_unreachable_with_the_exit_named() -> None:
-    result = get_validator().validate_source(
-        goal_behind({"attribute": "p", "in": ["a", "b"]}, True), "t"
-    )
+    result = VALIDATOR.validate_source(goal_behind({"attribute": "p", "in": ["a", "b"]}, True), "t")
     found = {d.rule: d.message for d in result.diagnostics}
     assert set(found) == {"shadowed-case", "unreachable-goal"}
     assert found["unreachable-goal"].endswith("(case 'second' of 'pick' never wins)")
@@ -226,11 +224,11 @@ def test_a_goal_no_path_reaches_is_unreachable_nodes_alone() -> None:
         },
         "hello",
     )
-    result = get_validator().validate_source(text, "t")
+    result = VALIDATOR.validate_source(text, "t")
     assert [d.rule for d in result.diagnostics] == ["unreachable-node"]
 
 
 def test_a_malformed_condition_is_reported_once_and_proves_nothing() -> None:
     text = goal_behind({"attribute": "p", "in": ["a", "b"], "equals": "a"}, True)
-    result = get_validator().validate_source(text, "t")
+    result = VALIDATOR.validate_source(text, "t")
     assert [d.rule for d in result.diagnostics] == ["invalid-condition"]
