@@ -1,6 +1,6 @@
 """Packaging: one version, the license and project metadata, `py.typed`, an sdist that is a
-complete source tree, and a wheel that works once installed (the `packaging` tests, run by
-`.ci/run` after the suite: `python -m pytest -m packaging`)."""
+complete source tree, and a wheel that works once installed (the slow `packaging` tests,
+part of the suite; `-m "not packaging"` leaves them out while working)."""
 
 from __future__ import annotations
 
