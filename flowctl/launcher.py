@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from flowctl.errors import FlowctlError, silence_stdout
 from flowctl.reporters import Format
 from flowctl.validate_files import ValidateRequest, validate_files
+from flowctl.words import printable
 
 _FLAGS = {"--strict": ("strict", True), "--no-strict": ("strict", False)}
 _FLAGS |= {"--quiet": ("quiet", True), "-q": ("quiet", True)}
@@ -64,7 +65,7 @@ def exit_code_of(work: Callable[[], int]) -> int:
     try:
         return work()
     except FlowctlError as exc:
-        sys.stderr.write(f"flowctl: error: {exc}\n")
+        sys.stderr.write(f"flowctl: error: {printable(str(exc))}\n")
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("flowctl: error: interrupted\n")
@@ -76,8 +77,9 @@ def exit_code_of(work: Callable[[], int]) -> int:
         if os.environ.get("FLOWCTL_DEBUG"):
             raise
         sys.stderr.write(
-            f"flowctl: error: internal error: {type(exc).__name__}: {exc} (this is a bug in "
-            "flowctl; rerun with FLOWCTL_DEBUG=1 for the traceback and report it)\n"
+            f"flowctl: error: internal error: {type(exc).__name__}: {printable(str(exc))} "
+            "(this is a bug in flowctl; rerun with FLOWCTL_DEBUG=1 for the traceback and "
+            "report it)\n"
         )
         return 2
 

@@ -21,6 +21,7 @@ from flowctl.errors import InputError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
 from flowctl.validation.suppressions import apply
+from flowctl.words import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,7 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
 
     config = load_config(Path(request.config)) if request.config else find_config()
     for warning in config.warnings:
-        stderr.write(f"flowctl: warning: {warning}\n")
+        stderr.write(f"flowctl: warning: {printable(warning)}\n")
     validator = get_validator()
     inputs = expand(list(request.paths) or configured_paths(config))
     _check_output(request.output, inputs.files)
@@ -68,7 +69,7 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         with reader_may_leave():  # not "✓ 0 files valid" when nothing was read
             report(results, request, options, stdout)
     for problem in inputs.problems:
-        stderr.write(f"flowctl: error: {problem}\n")
+        stderr.write(f"flowctl: error: {printable(problem)}\n")
     return code
 
 

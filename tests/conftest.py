@@ -1,7 +1,14 @@
-"""Shared fixtures: paths to the repository's files and a CLI runner."""
+"""Shared fixtures: paths to the repository's files, a CLI runner, and a bounded subprocess run
+for hostile inputs."""
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,3 +30,55 @@ def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+# Raw C0/C1 controls other than the line feed: what no output of flowctl may hold.
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A finished flowctl process: its exit code and its output, both streams."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_bounded(
+    *args: str,
+    cwd: Path,
+    stdin: bytes | None = None,
+    timeout: float = 20.0,
+    max_output: int = 200_000,
+) -> Ran:
+    """flowctl in a subprocess, for hostile inputs: bounded in time (a hang fails the test through
+    the timeout) and in output (written to files and measured before it is read), and checked
+    for what no input may cause: a traceback or a raw control character in the output."""
+    with tempfile.TemporaryDirectory() as folder:
+        out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        with out.open("wb") as stdout, err.open("wb") as stderr:
+            done = subprocess.run(
+                [sys.executable, "-m", "flowctl", *args],
+                cwd=cwd,
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr,
+                timeout=timeout,
+                env={**os.environ, "NO_COLOR": "1", "COLUMNS": "200"},
+                check=False,
+            )
+        size = out.stat().st_size + err.stat().st_size
+        assert size <= max_output, f"{size:,} bytes of output, over {max_output:,}"
+        ran = Ran(
+            done.returncode, out.read_text("utf-8", "replace"), err.read_text("utf-8", "replace")
+        )
+    assert "Traceback" not in ran.output, ran.output
+    raw = RAW_CONTROL.search(ran.output)
+    assert raw is None, f"raw control character {raw[0]!r} in the output:\n{ran.output[:2000]}"
+    return ran

@@ -10,11 +10,12 @@ from contextlib import contextmanager
 import typer
 
 from flowctl.errors import FlowctlError, silence_stdout
+from flowctl.words import printable
 
 
 def fail(message: str) -> None:
-    """Write one error line to stderr."""
-    sys.stderr.write(f"flowctl: error: {message}\n")
+    """Write one error line to stderr, its user text escaped (a path may hold anything)."""
+    sys.stderr.write(f"flowctl: error: {printable(message)}\n")
 
 
 @contextmanager

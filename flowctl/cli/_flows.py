@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from flowctl.errors import FlowFailed
+from flowctl.words import printable
 
 if TYPE_CHECKING:
     from flowctl.config.settings import Config
@@ -19,7 +20,7 @@ def project_config() -> Config:
 
     config = find_config()
     for warning in config.warnings:
-        sys.stderr.write(f"flowctl: warning: {warning}\n")
+        sys.stderr.write(f"flowctl: warning: {printable(warning)}\n")
     return config
 
 

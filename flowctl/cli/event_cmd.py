@@ -132,8 +132,8 @@ def _record(
 
 def _apply(runner: Runner, record: EventRecord) -> None:
     """Record it and say what moved: one line per event on stdout."""
-    from flowctl.cli.run_output import printable
     from flowctl.reporters import plural
+    from flowctl.words import printable
 
     moved = runner.record_event(record)
     who = f"'{printable(record.name)}' of contact '{printable(record.contact)}'"

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from flowctl.diagnostics.findings import Diagnostic, Path, PathPart
-from flowctl.loading.positions import make_diagnostic, pack, unpack
+from flowctl.loading.positions import end_of, make_diagnostic, pack, source_lines, unpack
 from flowctl.loading.yaml_builder import TreeBuilder
 
 # The C parser is several times faster; the pure-Python one gives the same events.
@@ -136,7 +136,7 @@ def _decode(source: str | bytes, path: str) -> tuple[bytes, str, Diagnostic | No
             return text.encode("utf-8"), text, None
         except UnicodeEncodeError as error:
             message = f"the text holds an unpaired surrogate U+{ord(text[error.start]):04X}"
-            pos = _end_of(text[: error.start])
+            pos = end_of(text[: error.start])
             return b"", text, make_diagnostic("yaml-syntax", message, path, pos)
     data = source.removeprefix(_BOM.encode("utf-8"))
     try:
@@ -145,14 +145,7 @@ def _decode(source: str | bytes, path: str) -> tuple[bytes, str, Diagnostic | No
         before = data[: error.start].decode("utf-8")
         message = f"the file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
         hint = "save the file as UTF-8"
-        return b"", "", make_diagnostic("yaml-syntax", message, path, _end_of(before), hint=hint)
-
-
-def _end_of(text: str) -> int:
-    """The packed position just after `text`."""
-    line = text.count("\n")
-    column = len(text) - text.rfind("\n") - 1
-    return pack(line, column, line, column)
+        return b"", "", make_diagnostic("yaml-syntax", message, path, end_of(before), hint=hint)
 
 
 def _syntax_error(
@@ -168,7 +161,7 @@ def _syntax_error(
         character = error.character
         code = character if isinstance(character, int) else ord(character)
         message = f"character U+{code:04X} is not allowed in YAML ({error.reason})"
-        return make_diagnostic("yaml-syntax", message, path, _end_of(before))
+        return make_diagnostic("yaml-syntax", message, path, end_of(before))
     if not isinstance(error, yaml.MarkedYAMLError):
         return make_diagnostic("yaml-syntax", str(error), path, pack(0, 0, 0, 0))
     mark = error.problem_mark or error.context_mark
@@ -184,7 +177,7 @@ def _syntax_error(
         where = (context.line, context.column)
         if where != (line, column):
             message += f" ({error.context} at line {where[0] + 1}, column {where[1] + 1})"
-    source_line = text.splitlines()[line : line + 1]
+    source_line = source_lines(text)[line : line + 1]
     hint = None
     if source_line and source_line[0][column : column + 1] == "\t":
         hint = "YAML does not allow tabs for indentation; use spaces"
