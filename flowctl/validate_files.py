@@ -53,6 +53,8 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
     validator = get_validator()
     inputs = expand(list(request.paths) or configured_paths(config))
     _check_output(request.output, inputs.files)
+    for skipped in inputs.skipped:
+        stderr.write(f"flowctl: warning: {printable(skipped)}\n")
     results: list[FileResult] = []
     for path in inputs.files:
         try:
@@ -77,8 +79,8 @@ def _check_output(output: str | None, files: list[str]) -> None:
     """Refuse an `--output` that is one of the flows being checked: it would be overwritten."""
     if output is None or output == STDIN:
         return
-    target = Path(output).resolve()
-    if any(path != STDIN and Path(path).resolve() == target for path in files):
+    target = os.path.realpath(output)  # realpath, unlike resolve(), accepts a symlink loop
+    if any(path != STDIN and os.path.realpath(path) == target for path in files):
         raise InputError(f"--output {output} is one of the files being validated; pick another")
 
 

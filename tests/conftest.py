@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,21 +53,23 @@ class Ran:
 def run_bounded(
     *args: str,
     cwd: Path,
-    stdin: bytes | None = None,
+    stdin: bytes | Path | None = None,
     timeout: float = 20.0,
     max_output: int = 200_000,
 ) -> Ran:
-    """flowctl in a subprocess, for hostile inputs: bounded in time (a hang fails the test through
-    the timeout) and in output (written to files and measured before it is read), and checked
-    for what no input may cause: a traceback or a raw control character in the output."""
-    with tempfile.TemporaryDirectory() as folder:
+    """flowctl in a subprocess, for hostile inputs (`stdin` is bytes or a file to read it from):
+    bounded in time (a hang fails the test through the timeout) and in output (written to
+    files and measured before it is read), and checked for what no input may cause: a
+    traceback or a raw control character in the output."""
+    with tempfile.TemporaryDirectory() as folder, ExitStack() as stack:
         out, err = Path(folder, "stdout"), Path(folder, "stderr")
+        source = stack.enter_context(stdin.open("rb")) if isinstance(stdin, Path) else None
         with out.open("wb") as stdout, err.open("wb") as stderr:
             done = subprocess.run(
                 [sys.executable, "-m", "flowctl", *args],
                 cwd=cwd,
-                input=stdin,
-                stdin=None if stdin is not None else subprocess.DEVNULL,
+                input=stdin if isinstance(stdin, bytes) else None,
+                stdin=source or (None if stdin is not None else subprocess.DEVNULL),
                 stdout=stdout,
                 stderr=stderr,
                 timeout=timeout,

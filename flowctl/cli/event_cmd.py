@@ -70,7 +70,7 @@ def events(
 def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     from flowctl.simulate.audience import bounded_lines
 
-    for number, line in enumerate(bounded_lines(handle), 1):
+    for number, line in enumerate(bounded_lines(handle, name), 1):
         if line is not None and not line.strip():
             continue
         where = f"{name}:{number}"

@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowctl.errors import FlowFailed, InputError, reader_may_leave
@@ -119,7 +118,7 @@ def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
     input_digest = None if path == STDIN else _file_digest(path)
     enrolment = _enrolment(runner.store, digest, input_digest, options)
     with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
-        numbered = _numbered(bounded_lines(handle), options.overrides)
+        numbered = _numbered(bounded_lines(handle, name), options.overrides)
         for item in runner.enrol(options.plan, digest, numbered, enrolment, options.reentry):
             tally.add(item)
             if item.run is None and item.contact is None:
@@ -165,22 +164,23 @@ def _verdict_of(items: list[Enrolled]) -> None:
 
 
 def _file_digest(path: str) -> str:
+    from flowctl.loading.sources import file_error, open_regular
+
     digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as handle:
+        with open_regular(path) as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+        raise file_error(path, exc) from None
     return digest.hexdigest()
 
 
 def _open(path: str) -> Any:
     from contextlib import nullcontext
 
+    from flowctl.loading.sources import open_regular
+
     if path == STDIN:
         return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return open_regular(path)

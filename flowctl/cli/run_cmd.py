@@ -10,7 +10,6 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import typer
@@ -165,7 +164,7 @@ def _audience(options: DryRun, path: str) -> None:
     name, tally = display_name(path), Tally()
     # A reader that stops early (`| head`) ends the walk; the exit code says what was found.
     with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
-        contacts = read_contacts(bounded_lines(handle), options.overrides)
+        contacts = read_contacts(bounded_lines(handle, name), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
             if isinstance(item, Malformed):
@@ -185,9 +184,8 @@ def _audience(options: DryRun, path: str) -> None:
 
 def _open(path: str) -> AbstractContextManager[IO[bytes]]:
     """The audience file, or stdin (left open: it is not ours to close)."""
+    from flowctl.loading.sources import open_regular
+
     if path == STDIN:
         return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+    return open_regular(path)

@@ -42,18 +42,15 @@ def schema(
     ),
 ) -> None:
     """The JSON Schema of flow files, merged from every installed node type."""
-    from flowctl.loading.sources import file_error
+    from flowctl.loading.sources import file_error, read_capped
     from flowctl.plugins.registry import default_registry
     from flowctl.schema.merged import build_schema, dumps
 
     with error_handler():
         text = dumps(build_schema(default_registry()))
         if check is not None:
-            try:
-                # Not UTF-8 is not an error of its own: such a file is simply not the schema.
-                committed = check.read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                raise file_error(check, exc) from exc
+            # Not UTF-8 is not an error of its own: such a file is simply not the schema.
+            committed = read_capped(check).decode("utf-8", errors="replace")
             if _normalized(committed) != _normalized(text):
                 sys.stderr.write(stale_report(committed, text, str(check)) + "\n")
                 raise FlowFailed(f"{check} is stale: run 'flowctl schema --output {check}'")

@@ -20,6 +20,8 @@ from flowctl.config.channels import Channels, read_channels
 from flowctl.diagnostics.findings import Severity
 from flowctl.diagnostics.rules import RULES
 from flowctl.errors import ConfigError as ConfigError  # its home, for the config's callers
+from flowctl.errors import InputError
+from flowctl.loading.sources import read_capped
 from flowctl.words import did_you_mean
 
 DEDICATED = ".flowctl.toml"
@@ -72,9 +74,9 @@ def discover(start: Path) -> Path | None:
 def _mentions_flowctl(pyproject: Path) -> bool:
     """Whether a pyproject.toml has a `[tool.flowctl]` table; only those are parsed."""
     try:
-        if b"flowctl" not in pyproject.read_bytes():
+        if b"flowctl" not in read_capped(pyproject):
             return False
-    except OSError:
+    except InputError:
         return False
     tool = _read(pyproject).get("tool", {})
     return isinstance(tool, dict) and "flowctl" in tool
@@ -101,7 +103,7 @@ def shown(path: Path) -> str:
     """A path for a message: relative to the working directory when below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
         return str(path)
 
 
@@ -109,10 +111,11 @@ def _read(path: Path) -> dict[str, Any]:
     import tomllib  # only when a file is there to read
 
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{shown(path)}: {exc.strerror or exc}") from None
+        content = read_capped(path)
+    except InputError as exc:
+        raise ConfigError(str(exc).replace(str(path), shown(path), 1)) from None
+    try:
+        return tomllib.loads(content.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

@@ -15,6 +15,7 @@ import yaml
 
 from flowctl.diagnostics.findings import Diagnostic, Path, PathPart
 from flowctl.loading.positions import end_of, make_diagnostic, pack, source_lines, unpack
+from flowctl.loading.sources import MAX_FILE_BYTES
 from flowctl.loading.yaml_builder import TreeBuilder
 
 # The C parser is several times faster; the pure-Python one gives the same events.
@@ -89,7 +90,7 @@ class LoadResult:
 class Limits:
     """Bounds that keep loading fast and memory-bounded on any input."""
 
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = MAX_FILE_BYTES
     max_depth: int = 100
     max_nodes: int = 1_000_000  # after alias expansion
 

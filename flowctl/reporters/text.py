@@ -54,8 +54,8 @@ def wants_colour(stream: TextIO) -> bool:
 
 def excerpt(diagnostic: Diagnostic, lines: Sequence[str]) -> list[Line]:
     """The offending source line, clipped around the column, with a caret run under the span."""
-    if not 1 <= diagnostic.line <= len(lines):
-        return []
+    if not 1 <= diagnostic.line <= len(lines) or not lines[diagnostic.line - 1]:
+        return []  # nothing to show (an empty line, or a file whose text is not shown)
     raw = lines[diagnostic.line - 1]
     start = min(max(diagnostic.column - 1, 0), len(raw))
     same_line = diagnostic.end_line == diagnostic.line and diagnostic.end_column
