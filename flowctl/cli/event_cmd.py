@@ -77,7 +77,7 @@ def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
         if line is None:
             raise InputError(f"{where}: the line is too long")
         try:
-            item = json.loads(line)
+            item = _json(line)
         except ValueError as exc:
             raise InputError(f"{where}: not JSON: {exc}") from None
         if not isinstance(item, dict):
@@ -97,11 +97,21 @@ def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
         yield number, item
 
 
+def _json(text: str | bytes) -> Any:
+    """JSON read as a contact is: no NaN, no lone surrogate, no nesting past `MAX_DEPTH`."""
+    from flowctl.language.contacts import MAX_DEPTH, NestingError, loads
+
+    try:
+        return loads(text)
+    except NestingError:
+        raise ValueError(f"the JSON nests deeper than {MAX_DEPTH} levels") from None
+
+
 def _properties(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        value = json.loads(text)
+        value = _json(text)
     except ValueError as exc:
         raise UsageError(f"--properties is not JSON: {exc}") from None
     if not isinstance(value, dict):

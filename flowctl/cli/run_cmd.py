@@ -137,6 +137,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import print_timeline
     from flowctl.nodes.base import FAILED
     from flowctl.simulate import walk
+    from flowctl.simulate.dry_run import trace_json
     from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
@@ -145,6 +146,7 @@ def _one(options: DryRun, path: str) -> None:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
     result = walk(options.flow, contact, options.start, options.seed)
+    trace_json(result)  # refuses a trace too long to print, before a line of it is printed
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
             sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")

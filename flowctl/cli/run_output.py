@@ -7,7 +7,6 @@ shown escaped (`\\x1b`, `\\n`), so a contact id cannot colour the terminal or fa
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
@@ -84,8 +83,10 @@ def print_timeline(run: Run, start: datetime) -> None:
 
 
 def trace_line(run: Run) -> str:
-    """One audience trace as a JSON line."""
-    return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One audience trace as a JSON line; `InputError` for one too long to print."""
+    from flowctl.simulate.dry_run import trace_json
+
+    return trace_json(run) + "\n"
 
 
 def print_tally(

@@ -10,13 +10,13 @@ only a warning, since a rule may come and go between versions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flowctl.config.channels import Channels, read_channels
+from flowctl.config.globs import PathGlob
 from flowctl.diagnostics.findings import Severity
 from flowctl.diagnostics.rules import RULES
 from flowctl.errors import ConfigError as ConfigError  # its home, for the config's callers
@@ -39,7 +39,7 @@ class Config:
     strict: bool = False
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    per_path_ignores: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = ()
+    per_path_ignores: tuple[tuple[PathGlob, frozenset[str]], ...] = ()
     warnings: tuple[str, ...] = ()  # unknown rule ids, for the CLI to print
     channels: Channels = field(default_factory=Channels)  # which handler acts for each channel
 
@@ -49,14 +49,9 @@ class Config:
         return self.source.parent.resolve() if self.source else Path.cwd().resolve()
 
 
-def glob_pattern(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex over '/'-separated relative paths: `*` and `?` stay within one
-    directory, `**` spans any number of them, and a trailing `/` means everything below."""
-    if pattern.endswith("/"):
-        pattern += "**"
-    parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern)
-    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts))
+def glob_pattern(pattern: str) -> PathGlob:
+    """A path glob over '/'-separated relative paths (see `flowctl.config.globs`)."""
+    return PathGlob.compile(pattern)
 
 
 def discover(start: Path) -> Path | None:

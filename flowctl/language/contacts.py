@@ -34,6 +34,10 @@ class ContactError(ValueError):
     """Contact input (a contact object or a `--set` override) that cannot be used."""
 
 
+class NestingError(ContactError):
+    """JSON, or an attribute path, nested deeper than `MAX_DEPTH`."""
+
+
 @dataclass(frozen=True)
 class Event:
     """Something a contact did at a moment; a naive `at` is taken as UTC."""
@@ -72,7 +76,7 @@ def loads(text: str | bytes) -> Any:
     try:
         value = _DECODER.decode(raw)
     except RecursionError:
-        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels") from None
+        raise NestingError(f"the contact nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         if "integer string conversion" not in str(exc):
             raise
@@ -81,7 +85,7 @@ def loads(text: str | bytes) -> Any:
         # Only such a number can overflow a float: check those, not every number of every line.
         _STRICT_DECODER.decode(raw)
     if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
-        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels")
+        raise NestingError(f"the contact nests deeper than {MAX_DEPTH} levels")
     if "\\u" in raw and _has_surrogate(value):
         raise ContactError(
             "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
@@ -211,6 +215,11 @@ def split_path(path: str) -> tuple[str, ...]:
     if not isinstance(path, str) or not path:
         raise ContactError("an attribute path must be a non-empty string like 'last_order.total'")
     segments = tuple(path.split("."))
+    if len(segments) > MAX_DEPTH:  # no contact nests that deep: it could never be found
+        raise NestingError(
+            f"attribute path {show(path)} has {len(segments):,} segments; attributes nest at "
+            f"most {MAX_DEPTH} levels deep"
+        )
     for segment in segments:
         if not _SEGMENT_RE.fullmatch(segment):
             raise ContactError(
@@ -288,8 +297,14 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise ContactError(f"--set value of {show(path)} is not valid UTF-8 text")
     try:
         value = loads(raw)
+    except NestingError:
+        raise
     except ValueError:  # not JSON (or NaN, 1e999): the text itself
         value = raw
+    if isinstance(value, dict | list) and path.count(".") + 1 + _depth(value) > MAX_DEPTH:
+        raise NestingError(
+            f"--set {show(path)} would nest the contact deeper than {MAX_DEPTH} levels"
+        )
     return path, value
 
 

@@ -92,7 +92,8 @@ class Limits:
 
     max_bytes: int = MAX_FILE_BYTES
     max_depth: int = 100
-    max_nodes: int = 1_000_000  # after alias expansion
+    max_nodes: int = 1_000_000  # every key, value and collection, aliases expanded
+    max_text: int = MAX_FILE_BYTES  # characters of keys and values, aliases expanded
 
 
 DEFAULT_LIMITS = Limits()
@@ -108,7 +109,7 @@ def load(source: str | bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> Loa
     if len(data) > limits.max_bytes:
         return LoadResult(None, (_too_large(len(data), path, limits),))
     c_parser = _PARSER is not yaml.SafeLoader  # yaml.CSafeLoader exists only with libyaml
-    builder = TreeBuilder(path, limits.max_depth, limits.max_nodes)
+    builder = TreeBuilder(path, limits.max_depth, limits.max_nodes, limits.max_text)
     try:
         # The pure-Python reader checks characters already while it is being set up.
         tree = builder.build(_PARSER(data if c_parser else text))
