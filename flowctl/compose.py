@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from flowctl.config.settings import Config, find_config, load_config
+from flowctl.words import printable
 
 if TYPE_CHECKING:
     from flowctl.plugins.registry import Registry
@@ -41,7 +42,7 @@ def project_config(config_file: str | None = None, stderr: TextIO | None = None)
     warnings go to `stderr`."""
     config = load_config(Path(config_file)) if config_file else find_config()
     for warning in config.warnings:
-        (stderr or sys.stderr).write(f"flowctl: warning: {warning}\n")
+        (stderr or sys.stderr).write(f"flowctl: warning: {printable(warning)}\n")
     return config
 
 

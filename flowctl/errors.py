@@ -53,8 +53,11 @@ class FlowFailed(FlowctlError):
 
 
 def error(message: str) -> None:
-    """Write one `flowctl: error:` line to stderr."""
-    sys.stderr.write(f"flowctl: error: {message}\n")
+    """Write one `flowctl: error:` line to stderr, its user text escaped (a path or a value
+    may hold anything: `flowctl.words.printable`)."""
+    from flowctl.words import printable
+
+    sys.stderr.write(f"flowctl: error: {printable(message)}\n")
 
 
 def exit_status(exc: BaseException) -> int:

@@ -22,6 +22,7 @@ from flowctl.errors import InputError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
 from flowctl.reporters import Format, ReportOptions, exit_code, reporters
 from flowctl.validation.suppressions import apply
+from flowctl.words import printable
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +50,8 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
     config, validator = parts.config, parts.validator
     inputs = expand(list(request.paths) or configured_paths(config))
     _check_output(request.output, inputs.files)
+    for skipped in inputs.skipped:
+        stderr.write(f"flowctl: warning: {printable(skipped)}\n")
     results: list[FileResult] = []
     for path in inputs.files:
         try:
@@ -66,7 +69,7 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         with reader_may_leave():  # not "✓ 0 files valid" when nothing was read
             report(results, request, options, stdout, inputs.problems)
     for problem in inputs.problems:
-        stderr.write(f"flowctl: error: {problem}\n")
+        stderr.write(f"flowctl: error: {printable(problem)}\n")
     return code
 
 
@@ -74,8 +77,8 @@ def _check_output(output: str | None, files: list[str]) -> None:
     """Refuse an `--output` that is one of the flows being checked: it would be overwritten."""
     if output is None or output == STDIN:
         return
-    target = Path(output).resolve()
-    if any(path != STDIN and Path(path).resolve() == target for path in files):
+    target = os.path.realpath(output)  # realpath, unlike resolve(), accepts a symlink loop
+    if any(path != STDIN and os.path.realpath(path) == target for path in files):
         raise InputError(f"--output {output} is one of the files being validated; pick another")
 
 

@@ -4,8 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+# C0 and C1 controls, DEL, and the characters that reorder or break lines in a terminal
+# (bidirectional overrides and isolates, the line and paragraph separators).
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """User text made safe for a terminal: control characters shown escaped (`a\\x1b[31m` for an
+    ANSI colour code, `\\n` for a newline), so that no value can colour the output, move the
+    cursor or forge a line. Every human-facing output passes user text through this."""
+    if not _UNPRINTABLE.search(text):
+        return text
+    return _UNPRINTABLE.sub(_escaped, text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return match[0].encode("unicode_escape").decode("ascii")
 
 
 def closest(word: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:

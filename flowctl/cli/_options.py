@@ -11,7 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flowctl.errors import UsageError
-from flowctl.language.contacts import ContactError, has_surrogate, loads, split_path
+from flowctl.language.contacts import (
+    MAX_DEPTH,
+    ContactError,
+    NestingError,
+    depth,
+    has_surrogate,
+    loads,
+    split_path,
+)
 from flowctl.words import show
 
 
@@ -51,8 +59,14 @@ def parse_override(text: str) -> tuple[str, Any]:
         raise UsageError(f"--set value of {show(path)} is not valid UTF-8 text")
     try:
         value = loads(raw)
+    except NestingError as exc:
+        raise UsageError(f"--set {show(path)}: {exc}") from None
     except ValueError:  # not JSON (or NaN, 1e999): the text itself
         value = raw
+    if isinstance(value, dict | list) and path.count(".") + 1 + depth(value) > MAX_DEPTH:
+        raise UsageError(
+            f"--set {show(path)} would nest the contact deeper than {MAX_DEPTH} levels"
+        )
     return path, value
 
 

@@ -69,14 +69,14 @@ def events(
 def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
     from flowctl.simulate.audience import bounded_lines
 
-    for number, line in enumerate(bounded_lines(handle), 1):
+    for number, line in enumerate(bounded_lines(handle, name), 1):
         if line is not None and not line.strip():
             continue
         where = f"{name}:{number}"
         if line is None:
             raise InputError(f"{where}: the line is too long")
         try:
-            item = json.loads(line)
+            item = _json(line)
         except ValueError as exc:
             raise InputError(f"{where}: not JSON: {exc}") from None
         if not isinstance(item, dict):
@@ -96,11 +96,21 @@ def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:
         yield number, item
 
 
+def _json(text: str | bytes) -> Any:
+    """JSON read as a contact is: no NaN, no lone surrogate, no nesting past `MAX_DEPTH`."""
+    from flowctl.language.contacts import MAX_DEPTH, NestingError, loads
+
+    try:
+        return loads(text)
+    except NestingError:
+        raise ValueError(f"the JSON nests deeper than {MAX_DEPTH} levels") from None
+
+
 def _properties(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        value = json.loads(text)
+        value = _json(text)
     except ValueError as exc:
         raise UsageError(f"--properties is not JSON: {exc}") from None
     if not isinstance(value, dict):
@@ -131,8 +141,8 @@ def _record(
 
 def _apply(runner: Runner, record: EventRecord) -> None:
     """Record it and say what moved: one line per event on stdout."""
-    from flowctl.cli.run_output import printable
     from flowctl.reporters import plural
+    from flowctl.words import printable
 
     moved = runner.record_event(record)
     who = f"'{printable(record.name)}' of contact '{printable(record.contact)}'"

@@ -20,11 +20,15 @@ def nodes(
     """List the installed node types, or show one type's config fields, exits and an example."""
     from rich.syntax import Syntax
     from rich.table import Table
+    from rich.text import Text
 
     from flowctl.plugins.catalogue import fields
     from flowctl.plugins.registry import Registry
     from flowctl.reporters.console import console as make_console
-    from flowctl.words import did_you_mean
+    from flowctl.words import did_you_mean, printable
+
+    def text(value: object) -> Text:  # a plugin's words, never read as markup or escape codes
+        return Text(printable(str(value)))
 
     with error_handler():
         registry = Registry.from_entry_points()
@@ -34,7 +38,8 @@ def nodes(
             for registration in registry.registrations():
                 listed = registration.node_type
                 table.add_row(
-                    listed.name, listed.exits.describe(), listed.summary, registration.distribution
+                    *map(text, (listed.name, listed.exits.describe(), listed.summary)),
+                    text(registration.distribution),
                 )
             console.print(table)
             return
@@ -42,13 +47,17 @@ def nodes(
         if node_type is None:
             hint = did_you_mean(type_name, registry.names()) or "run 'flowctl nodes' to list them"
             raise UsageError(f"no node type '{type_name}'; {hint}")
-        console.print(f"[bold]{node_type.name}[/bold]: {node_type.summary}")
-        console.print(f"exits: {node_type.exits.describe()}")
+        console.print(
+            Text(printable(node_type.name), style="bold") + text(f": {node_type.summary}")
+        )
+        console.print(text(f"exits: {node_type.exits.describe()}"))
         table = Table("field", "type", "required", "default", "description", title="config")
         for field in fields(node_type):
             default = "" if field.default is None else str(field.default)
             required = "yes" if field.required else ""
-            table.add_row(field.name, field.type, required, default, field.description)
+            table.add_row(
+                *map(text, (field.name, field.type, required, default, field.description))
+            )
         console.print(table)
         if node_type.example:
             example = example_yaml(node_type.example)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
-from flowctl.cli.run_output import _console, _status, print_tally, printable
+from flowctl.cli.run_output import _console, _status, print_tally
 from flowctl.engine.state import RUN_STATUSES
 from flowctl.engine.trace import Run, iso
 from flowctl.nodes.base import FAILED
 from flowctl.reporters import plural
 from flowctl.simulate.audience import Tally
+from flowctl.words import printable
 
 if TYPE_CHECKING:
     from flowctl.engine.plan import PreparedFlow

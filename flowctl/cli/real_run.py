@@ -13,7 +13,6 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowctl.errors import FlowFailed, InputError, reader_may_leave
@@ -121,7 +120,7 @@ def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
     input_digest = None if path == STDIN else _file_digest(path)
     enrolment = _enrolment(runner.store, digest, input_digest, options)
     with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
-        numbered = _numbered(bounded_lines(handle), options.overrides)
+        numbered = _numbered(bounded_lines(handle, name), options.overrides)
         for item in runner.enrol(options.plan, digest, numbered, enrolment, options.reentry):
             tally.add(item)
             if item.run is None and item.contact is None:
@@ -160,9 +159,11 @@ def _verdict_of(items: list[Enrolled]) -> None:
 
 
 def _file_digest(path: str) -> str:
+    from flowctl.loading.sources import open_regular
+
     digest = hashlib.sha256()
     try:
-        with Path(path).open("rb") as handle:
+        with open_regular(path) as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:

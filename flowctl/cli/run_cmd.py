@@ -144,6 +144,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import print_timeline
     from flowctl.nodes.base import FAILED
     from flowctl.simulate import walk
+    from flowctl.simulate.dry_run import trace_json
     from flowctl.simulate.explain import explained_json, step_lines
     from flowctl.simulate.inputs import read_contact
 
@@ -153,6 +154,7 @@ def _one(options: DryRun, path: str) -> None:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
     result = walk(options.flow, contact, options.start, options.seed)
+    trace_json(result)  # refuses a trace too long to print, before a line of it is printed
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
             trace = explained_json(result, contact) if options.explain else result.to_json()
@@ -173,7 +175,7 @@ def _audience(options: DryRun, path: str) -> None:
     name, tally = display_name(path), Tally()
     # A reader that stops early (`| head`) ends the walk; the exit code says what was found.
     with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
-        contacts = read_contacts(bounded_lines(handle), options.overrides)
+        contacts = read_contacts(bounded_lines(handle, name), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
             if isinstance(item, Malformed):

@@ -7,9 +7,7 @@ shown escaped (`\\x1b`, `\\n`), so a contact id cannot colour the terminal or fa
 
 from __future__ import annotations
 
-import json
 import os
-import re
 import stat
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -36,6 +34,7 @@ from flowctl.render.timeline import describe
 from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
 from flowctl.simulate import Tally
+from flowctl.words import printable
 
 _STATUS_STYLES = {
     "completed": "green",
@@ -47,16 +46,6 @@ _STATUS_STYLES = {
 }
 _SIMULATED = "simulated: nothing was sent, called or stored"
 _REFRESH_EVERY = 512  # contacts between progress updates; a redraw per contact would dominate
-
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def printable(text: str) -> str:
-    """User text with its control characters escaped: `a\\x1b[31m` for an ANSI colour code."""
-    if not _CONTROL.search(text):
-        return text
-    return _CONTROL.sub(lambda match: match[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def _console(stderr: bool = False) -> Console:
@@ -73,12 +62,14 @@ def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | Non
     console = _console()
     who = printable(run.contact)
     console.print(
-        Text(f"Dry run of flow '{run.flow}' for contact '{who}' from {iso(start)} ")
+        Text(f"Dry run of flow '{printable(run.flow)}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
     )
     for number, step in enumerate(run.steps):
         line = Text(iso(step.at), style="dim") + Text("  ")
-        line.append(step.node.id, style="bold").append(f" ({step.node.type})", style="cyan")
+        line.append(printable(step.node.id), style="bold").append(
+            f" ({step.node.type})", style="cyan"
+        )
         if step.outcome.exit is not None:
             line.append(" -> ").append(printable(step.outcome.exit), style="magenta")
         what = describe(step)
@@ -96,8 +87,10 @@ def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | Non
 
 
 def trace_line(run: Run) -> str:
-    """One audience trace as a JSON line."""
-    return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+    """One audience trace as a JSON line; `InputError` for one too long to print."""
+    from flowctl.simulate.dry_run import trace_json
+
+    return trace_json(run) + "\n"
 
 
 def skipped_lines(count: int, name: str) -> InputError:
@@ -220,7 +213,7 @@ class AudienceProgress:
 
     def warn(self, message: str) -> None:
         """A skipped line: said on stderr, above the bar."""
-        self._console.print(Text(f"flowctl: warning: {message}", style="yellow"))
+        self._console.print(Text(f"flowctl: warning: {printable(message)}", style="yellow"))
 
 
 @contextmanager

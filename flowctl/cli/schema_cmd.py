@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import json
 import sys
 from pathlib import Path
 
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.errors import FlowFailed
+from flowctl.errors import FlowFailed, InputError
 
 _DIFF_LINES = 40
 
@@ -42,19 +41,16 @@ def schema(
     ),
 ) -> None:
     """The JSON Schema of flow files, merged from every installed node type."""
-    from flowctl.loading.sources import file_error
+    from flowctl.loading.sources import file_error, read_capped
     from flowctl.plugins.registry import Registry
     from flowctl.schema.merged import build_schema, dumps
 
     with error_handler():
         text = dumps(build_schema(Registry.from_entry_points()))
         if check is not None:
-            try:
-                # Not UTF-8 is not an error of its own: such a file is simply not the schema.
-                committed = check.read_bytes().decode("utf-8", errors="replace")
-            except OSError as exc:
-                raise file_error(check, exc) from exc
-            if _normalized(committed) != _normalized(text):
+            # Not UTF-8 is not an error of its own: such a file is simply not the schema.
+            committed = read_capped(check).decode("utf-8", errors="replace")
+            if _normalized(committed, str(check)) != _normalized(text, "the merged schema"):
                 sys.stderr.write(stale_report(committed, text, str(check)) + "\n")
                 raise FlowFailed(f"{check} is stale: run 'flowctl schema --output {check}'")
             typer.echo(f"{check} is up to date")
@@ -67,9 +63,17 @@ def schema(
             sys.stdout.write(text)
 
 
-def _normalized(text: str) -> object:
-    """Compare schemas as JSON values, so formatting alone never makes a file stale."""
+def _normalized(text: str, name: str) -> object:
+    """Compare schemas as JSON values, so formatting alone never makes a file stale.
+
+    JSON nested deeper than a contact may be is refused as a contact is (exit 2): no schema
+    nests that far, and Python's decoder would give up on it with a RecursionError.
+    """
+    from flowctl.language.contacts import MAX_DEPTH, NestingError, loads
+
     try:
-        return json.loads(text)
+        return loads(text)
+    except NestingError:
+        raise InputError(f"{name}: the JSON nests deeper than {MAX_DEPTH} levels") from None
     except ValueError:
         return text

@@ -10,17 +10,18 @@ only a warning, since a rule may come and go between versions.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from flowctl.config.channels import Channels, read_channels
+from flowctl.config.globs import PathGlob
 from flowctl.diagnostics.findings import Severity
 from flowctl.diagnostics.rules import RULES
 from flowctl.errors import ConfigError as ConfigError  # its home, for the config's callers
-from flowctl.loading.sources import file_error
+from flowctl.errors import InputError
+from flowctl.loading.sources import read_capped
 from flowctl.words import did_you_mean
 
 DEDICATED = ".flowctl.toml"
@@ -38,7 +39,7 @@ class Config:
     strict: bool = False
     ignore: frozenset[str] = frozenset()
     severity: Mapping[str, Severity] = field(default_factory=dict)
-    per_path_ignores: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = ()
+    per_path_ignores: tuple[tuple[PathGlob, frozenset[str]], ...] = ()
     warnings: tuple[str, ...] = ()  # unknown rule ids, for the CLI to print
     channels: Channels = field(default_factory=Channels)  # which handler acts for each channel
 
@@ -48,14 +49,9 @@ class Config:
         return self.source.parent.resolve() if self.source else Path.cwd().resolve()
 
 
-def glob_pattern(pattern: str) -> re.Pattern[str]:
-    """A path glob as a regex over '/'-separated relative paths: `*` and `?` stay within one
-    directory, `**` spans any number of them, and a trailing `/` means everything below."""
-    if pattern.endswith("/"):
-        pattern += "**"
-    parts = re.split(r"(\*\*/|\*\*|\*|\?)", pattern)
-    wildcards = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
-    return re.compile("".join(wildcards.get(part, re.escape(part)) for part in parts))
+def glob_pattern(pattern: str) -> PathGlob:
+    """A path glob over '/'-separated relative paths (see `flowctl.config.globs`)."""
+    return PathGlob.compile(pattern)
 
 
 def discover(start: Path) -> Path | None:
@@ -73,9 +69,9 @@ def discover(start: Path) -> Path | None:
 def _mentions_flowctl(pyproject: Path) -> bool:
     """Whether a pyproject.toml has a `[tool.flowctl]` table; only those are parsed."""
     try:
-        if b"flowctl" not in pyproject.read_bytes():
+        if b"flowctl" not in read_capped(pyproject):
             return False
-    except OSError:
+    except InputError:
         return False
     tool = _read(pyproject).get("tool", {})
     return isinstance(tool, dict) and "flowctl" in tool
@@ -102,7 +98,7 @@ def shown(path: Path) -> str:
     """A path for a message: relative to the working directory when below it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symbolic link loop
         return str(path)
 
 
@@ -110,10 +106,11 @@ def _read(path: Path) -> dict[str, Any]:
     import tomllib  # only when a file is there to read
 
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise file_error(shown(path), exc) from None
+        content = read_capped(path)
+    except InputError as exc:
+        raise ConfigError(str(exc).replace(str(path), shown(path), 1)) from None
+    try:
+        return tomllib.loads(content.decode("utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

@@ -47,10 +47,12 @@ _RULES = (
     Rule(
         "yaml-limits",
         _E,
-        "The file is too large, too deep, or its aliases expand too far.",
-        "flowctl refuses files over the size limit, nesting deeper than the depth limit and "
-        "aliases that expand to more nodes than the limit (a 'billion laughs' document), so that "
-        "validation stays fast and bounded in memory on any input.",
+        "The file is too large or too deep, or grows too large when its aliases are expanded.",
+        "flowctl refuses files over 10 MiB, nesting deeper than 100 levels, documents of more "
+        "than 1,000,000 YAML nodes (every key, value, list and mapping, counted with aliases "
+        "expanded: a plain flow of about 100,000 nodes reaches it), and aliases that expand the "
+        "text past 10 MiB (a 'billion laughs' document), so that validation and a dry run stay "
+        "fast and bounded in memory on any input.",
         "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n# ...",
     ),
     Rule(

@@ -34,6 +34,10 @@ class ContactError(ValueError):
     """Contact input (a contact object, an attribute path) that cannot be used."""
 
 
+class NestingError(ContactError):
+    """JSON, or an attribute path, nested deeper than `MAX_DEPTH`."""
+
+
 @dataclass(frozen=True)
 class Event:
     """Something a contact did at a moment; a naive `at` is taken as UTC."""
@@ -72,7 +76,7 @@ def loads(text: str | bytes) -> Any:
     try:
         value = _DECODER.decode(raw)
     except RecursionError:
-        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels") from None
+        raise NestingError(f"the contact nests deeper than {MAX_DEPTH} levels") from None
     except ValueError as exc:
         if "integer string conversion" not in str(exc):
             raise
@@ -80,8 +84,8 @@ def loads(text: str | bytes) -> Any:
     if _BIG_EXPONENT.search(raw) or _MANY_DIGITS.search(raw):
         # Only such a number can overflow a float: check those, not every number of every line.
         _STRICT_DECODER.decode(raw)
-    if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
-        raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels")
+    if raw.count("[") + raw.count("{") > MAX_DEPTH and depth(value) > MAX_DEPTH:
+        raise NestingError(f"the contact nests deeper than {MAX_DEPTH} levels")
     if "\\u" in raw and has_surrogate(value):
         raise ContactError(
             "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
@@ -93,7 +97,7 @@ def _reject_constant(name: str) -> Any:
     raise ContactError(f"{name} is not a JSON number")
 
 
-def _depth(value: Any) -> int:
+def depth(value: Any) -> int:
     """How deeply lists and objects nest in a decoded JSON value (a scalar is 0)."""
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -211,6 +215,11 @@ def split_path(path: str) -> tuple[str, ...]:
     if not isinstance(path, str) or not path:
         raise ContactError("an attribute path must be a non-empty string like 'last_order.total'")
     segments = tuple(path.split("."))
+    if len(segments) > MAX_DEPTH:  # no contact nests that deep: it could never be found
+        raise NestingError(
+            f"attribute path {show(path)} has {len(segments):,} segments; attributes nest at "
+            f"most {MAX_DEPTH} levels deep"
+        )
     for segment in segments:
         if not _SEGMENT_RE.fullmatch(segment):
             raise ContactError(

@@ -10,9 +10,8 @@ from __future__ import annotations
 import copy
 import functools
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowctl.diagnostics.findings import Finding, Path
 from flowctl.language.contacts import Contact, ContactError, get_attribute, split_path
@@ -24,8 +23,6 @@ TEMPLATE_DESCRIPTION = (
     "for nesting); a value that is exactly one reference keeps the attribute's type."
 )
 
-# Non-greedy: a reference ends at the first `}}`. Whitespace inside the braces is optional.
-_REFERENCE_RE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _PREFIX = "attributes."
 _EXPECTED = "expected {{ id }} or {{ attributes.PATH }}"
 
@@ -45,16 +42,40 @@ def check_references(value: Any, path: Path) -> Iterator[Finding]:
             stack.extend((child, (*where, key)) for key, child in reversed(list(pairs)))
 
 
+class _Reference(NamedTuple):
+    start: int
+    end: int
+    name: str  # the text between the braces, as written
+
+
+def _references(text: str) -> tuple[list[_Reference], bool]:
+    """The references in `text`, each ending at the first `}}` after its `{{` (whitespace inside
+    the braces is optional), and whether a `{{` is left unclosed.
+
+    One pass with `str.find`: a regex that looks for the closing braces from every `{{` again
+    is quadratic on a string of unclosed ones.
+    """
+    found: list[_Reference] = []
+    start = text.find("{{")
+    while start != -1:
+        close = text.find("}}", start + 2)
+        if close == -1:
+            return found, True  # every later `{{` is unclosed too
+        found.append(_Reference(start, close + 2, text[start + 2 : close]))
+        start = text.find("{{", close + 2)
+    return found, False
+
+
 def _check_text(text: str, where: Path) -> Iterator[Finding]:
-    end = 0
-    for match in _REFERENCE_RE.finditer(text):
-        end = match.end()
-        problem = _problem(match[1].strip())
+    references, unclosed = _references(text)
+    for reference in references:
+        problem = _problem(reference.name.strip())
         if problem is not None:
             message, hint = problem
-            subject = show(text) if match[0] == text else f"{show(match[0])} in {show(text)}"
+            written = text[reference.start : reference.end]
+            subject = show(text) if written == text else f"{show(written)} in {show(text)}"
             yield Finding(RULE, f"{subject}: {message}", where, hint=hint)
-    if "{{" in text[end:]:
+    if unclosed:
         message = f"{show(text)} opens a reference with '{{{{' but never closes it with '}}}}'"
         yield Finding(RULE, message, where)
 
@@ -141,19 +162,19 @@ def _compile(value: Any, as_text: bool) -> _Renderer:
 def _compile_text(text: str, as_text: bool) -> _Renderer:
     if "{{" not in text:
         return lambda contact, missing: text
-    matches = list(_REFERENCE_RE.finditer(text))
-    if not as_text and len(matches) == 1 and matches[0].span() == (0, len(text)):
-        name = matches[0][1].strip()
+    references = _references(text)[0]
+    if not as_text and len(references) == 1 and references[0][:2] == (0, len(text)):
+        name = references[0].name.strip()
         if _problem(name) is None:
             return functools.partial(_render_exact, name)
     # Literal text and reference names, alternating; a rejected reference stays in the text.
     parts: list[str] = []
     end = 0
-    for match in matches:
-        name = match[1].strip()
+    for reference in references:
+        name = reference.name.strip()
         if _problem(name) is None:
-            parts += [text[end : match.start()], name]
-            end = match.end()
+            parts += [text[end : reference.start], name]
+            end = reference.end
     parts.append(text[end:])
     return functools.partial(_interpolate, parts)
 

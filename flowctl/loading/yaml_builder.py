@@ -2,13 +2,13 @@
 
 The loader's engine: PyYAML's composer throws positions away and its constructor silently keeps
 the last of two equal keys, so values are built here with an explicit stack instead. Depth and
-alias expansion are counted as they grow, so no input can exhaust the C or Python stack or memory.
+alias expansion are counted as they grow (nodes, and characters of text: a long string aliased a
+thousand times is a thousand copies for every later stage), so no input can exhaust the C or
+Python stack or memory, or make validation and a dry run's trace grow past a bound.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import yaml
@@ -16,6 +16,7 @@ from yaml.constructor import SafeConstructor
 
 from flowctl.diagnostics.findings import Diagnostic, Path
 from flowctl.loading.positions import event_pos, make_diagnostic, pack, unpack
+from flowctl.loading.yaml_frames import Anchor, Frame, Pending, Tree
 
 _YAML_TAG = "tag:yaml.org,2002:"
 _STR_TAG = _YAML_TAG + "str"
@@ -37,59 +38,6 @@ def _show_tag(tag: str) -> str:
     return "!!" + tag.removeprefix(_YAML_TAG) if tag.startswith(_YAML_TAG) else tag
 
 
-@dataclass(frozen=True, slots=True)
-class Tree:
-    """What the events built: the data, the positions, and whether loading got to the end."""
-
-    data: Any
-    values: dict[Path, int]  # path -> packed position of the value
-    keys: dict[Path, int]  # path -> packed position of the mapping key holding the value
-    plain: dict[Path, str]  # path -> source text of a plain scalar YAML 1.1 made a non-string
-    complete: bool  # False: a fatal diagnostic stopped loading
-
-
-class _Pending(enum.Enum):
-    """What a mapping frame expects next when it is not holding a key."""
-
-    KEY = enum.auto()
-    MERGE = enum.auto()  # the value of a `<<` merge key
-    SKIP = enum.auto()  # the value of a rejected key, to be dropped
-
-
-class _Frame:
-    """A mapping or sequence being built."""
-
-    __slots__ = (
-        "anchor", "first_node", "height", "is_map", "key", "key_path", "merges", "path", "repeats",
-        "start", "value",
-    )  # fmt: skip
-
-    def __init__(
-        self, is_map: bool, path: Path, start: Any, anchor: str | None, first: int
-    ) -> None:
-        self.is_map = is_map
-        self.value: Any = {} if is_map else []
-        self.path = path
-        self.start = start
-        self.anchor = anchor
-        self.first_node = first
-        self.height = 1  # levels of nesting from here down, aliases expanded
-        self.key: str | _Pending = _Pending.KEY
-        self.key_path: Path = ()  # shared by the key's and the value's position entries
-        self.merges: list[tuple[dict[str, Any], int]] = []
-        self.repeats: dict[str, tuple[int, int]] = {}  # repeated key -> (first line, count)
-
-
-@dataclass(frozen=True, slots=True)
-class _Anchor:
-    value: Any
-    weight: int  # nodes after expansion
-    height: int
-    line: int
-    key_text: str | None  # a scalar's source text, so that an alias can be a mapping key
-    plain: str | None
-
-
 class _Stop(Exception):
     """Loading cannot go on; the diagnostic says why."""
 
@@ -97,14 +45,16 @@ class _Stop(Exception):
 class TreeBuilder:
     """Turns a parser's events into a `Tree`; parser errors propagate as `yaml.YAMLError`."""
 
-    def __init__(self, file: str, max_depth: int, max_nodes: int) -> None:
+    def __init__(self, file: str, max_depth: int, max_nodes: int, max_text: int) -> None:
         self.parser: Any = None
         self.file = file
         self.max_depth = max_depth
         self.max_nodes = max_nodes
+        self.max_text = max_text
+        self.text = 0  # characters of scalar text, aliases expanded
         self.diagnostics: list[Diagnostic] = []
-        self.stack: list[_Frame] = []
-        self.anchors: dict[str, _Anchor] = {}
+        self.stack: list[Frame] = []
+        self.anchors: dict[str, Anchor] = {}
         self.open_anchors: dict[str, int] = {}  # anchors of unfinished collections -> line
         self.nodes = 0
         self.root: Any = None
@@ -160,33 +110,33 @@ class TreeBuilder:
         self.nodes += 1
         if self.nodes > self.max_nodes:
             self._too_many(event, alias=False)
+        self.text += len(event.value)
         top = self.stack[-1] if self.stack else None
         if top is not None and top.is_map:
-            if top.key is _Pending.KEY:
+            if top.key is Pending.KEY:
                 self._key(top, event)
                 return
-            if top.key is _Pending.SKIP:
-                top.key = _Pending.KEY
+            if top.key is Pending.SKIP:
+                top.key = Pending.KEY
                 return
         path = self._path_in(top)
         value, plain = self._scalar_value(event, path)
         if event.anchor is not None:
-            self._define(event, _Anchor(value, 1, 0, event.start_mark.line, event.value, plain))
+            self._define_scalar(event, value, plain)
         self._place(top, path, value, event_pos(event), plain, 0)
 
-    def _key(self, top: _Frame, event: Any) -> None:
+    def _key(self, top: Frame, event: Any) -> None:
         tag = event.tag
         if event.anchor is not None:
-            value, plain = self._scalar_value(event, top.path)
-            self._define(event, _Anchor(value, 1, 0, event.start_mark.line, event.value, plain))
+            self._define_scalar(event, *self._scalar_value(event, top.path))
         elif tag is not None and tag not in _SCALAR_TAGS and tag not in ("!", _MERGE_TAG):
             self._unsupported_tag(tag, event_pos(event), top.path)
         if tag == _MERGE_TAG or (tag is None and event.implicit[0] and event.value == "<<"):
-            top.key = _Pending.MERGE
+            top.key = Pending.MERGE
         else:
             self._set_key(top, event.value, event_pos(event))
 
-    def _set_key(self, top: _Frame, key: str, pos: int) -> None:
+    def _set_key(self, top: Frame, key: str, pos: int) -> None:
         path = (*top.path, key)
         if key in top.value:
             first, count = top.repeats.get(key) or (unpack(self.keys[path])[0] + 1, 1)
@@ -236,11 +186,11 @@ class TreeBuilder:
 
     def _start(self, event: Any, is_map: bool) -> None:
         top = self.stack[-1] if self.stack else None
-        if top is not None and top.is_map and top.key in (_Pending.KEY, _Pending.SKIP):
-            if top.key is _Pending.KEY:
+        if top is not None and top.is_map and top.key in (Pending.KEY, Pending.SKIP):
+            if top.key is Pending.KEY:
                 message = "mapping keys must be plain strings, not a mapping or a list"
                 self._report("yaml-syntax", message, event_pos(event), top.path)
-            top.key = _Pending.SKIP if top.key is _Pending.KEY else _Pending.KEY
+            top.key = Pending.SKIP if top.key is Pending.KEY else Pending.KEY
             self._skip()
             return
         if len(self.stack) >= self.max_depth:
@@ -255,7 +205,7 @@ class TreeBuilder:
         if anchor is not None:
             self._check_new_anchor(anchor, event)
             self.open_anchors[anchor] = event.start_mark.line
-        self.stack.append(_Frame(is_map, path, event.start_mark, anchor, self.nodes - 1))
+        self.stack.append(Frame(is_map, path, event.start_mark, anchor, self.nodes - 1, self.text))
 
     def _end(self, event: Any) -> None:
         frame = self.stack.pop()
@@ -264,9 +214,9 @@ class TreeBuilder:
         pos = pack(start.line, start.column, end.line, end.column)
         if frame.anchor is not None:
             del self.open_anchors[frame.anchor]
-            weight = self.nodes - frame.first_node
-            self.anchors[frame.anchor] = _Anchor(
-                value, weight, frame.height, start.line, None, None
+            weight, text = self.nodes - frame.first_node, self.text - frame.first_text
+            self.anchors[frame.anchor] = Anchor(
+                value, weight, text, frame.height, start.line, None, None
             )
         self._place(
             self.stack[-1] if self.stack else None, frame.path, value, pos, None, frame.height
@@ -282,16 +232,17 @@ class TreeBuilder:
             self._stop("yaml-syntax", f"alias *{name} refers to no anchor defined before it", event)
         top = self.stack[-1] if self.stack else None
         pos = event_pos(event)
-        if top is not None and top.is_map and top.key in (_Pending.KEY, _Pending.SKIP):
+        if top is not None and top.is_map and top.key in (Pending.KEY, Pending.SKIP):
             self.nodes += 1
-            if top.key is _Pending.SKIP:
-                top.key = _Pending.KEY
+            self.text += anchor.text
+            if top.key is Pending.SKIP:
+                top.key = Pending.KEY
             elif anchor.key_text is not None:
                 self._set_key(top, anchor.key_text, pos)
             else:
                 message = f"mapping keys must be plain strings; *{name} is a mapping or a list"
                 self._report("yaml-syntax", message, pos, top.path)
-                top.key = _Pending.SKIP
+                top.key = Pending.SKIP
             return
         if anchor.height and len(self.stack) + anchor.height > self.max_depth:
             message = f"alias *{name} nests deeper than {self.max_depth} levels"
@@ -299,10 +250,14 @@ class TreeBuilder:
         self.nodes += anchor.weight
         if self.nodes > self.max_nodes:
             self._too_many(event, alias=True)
+        self.text += anchor.text
+        if self.text > self.max_text:
+            message = f"aliases expand the document to more than {self.max_text:,} characters"
+            self._stop("yaml-limits", message, event, "use fewer aliases of long values")
         self._place(top, self._path_in(top), anchor.value, pos, anchor.plain, anchor.height)
 
     def _place(
-        self, top: _Frame | None, path: Path, value: Any, pos: int, plain: str | None, height: int
+        self, top: Frame | None, path: Path, value: Any, pos: int, plain: str | None, height: int
     ) -> None:
         """Put a finished value into its parent and record where it came from."""
         self.values[path] = pos
@@ -316,13 +271,13 @@ class TreeBuilder:
         if not top.is_map:
             top.value.append(value)
             return
-        key, top.key = top.key, _Pending.KEY
+        key, top.key = top.key, Pending.KEY
         if isinstance(key, str):
             top.value[key] = value
         else:
             self._add_merge(top, path, value, pos)
 
-    def _add_merge(self, top: _Frame, path: Path, value: Any, pos: int) -> None:
+    def _add_merge(self, top: Frame, path: Path, value: Any, pos: int) -> None:
         """Queue the value of a `<<` key; in a list of mappings, YAML 1.1 lets the first win."""
         if isinstance(value, list):
             sources = [(item, self.values.get((*path, i), pos)) for i, item in enumerate(value)]
@@ -336,7 +291,7 @@ class TreeBuilder:
                 message = "the merge key '<<' takes a mapping, an alias to one, or a list of those"
                 self._report("yaml-syntax", message, source_pos, path)
 
-    def _merged(self, frame: _Frame) -> dict[str, Any]:
+    def _merged(self, frame: Frame) -> dict[str, Any]:
         """Apply merge keys: merged entries come first and never override explicit ones."""
         explicit: dict[str, Any] = frame.value
         merged: dict[str, Any] = {}
@@ -360,7 +315,7 @@ class TreeBuilder:
             elif isinstance(event, _ENDS):
                 depth -= 1
 
-    def _path_in(self, top: _Frame | None) -> Path:
+    def _path_in(self, top: Frame | None) -> Path:
         """The path of the next value to go into `top`."""
         if top is None:
             return ()
@@ -368,7 +323,11 @@ class TreeBuilder:
             return (*top.path, len(top.value))
         return top.key_path if isinstance(top.key, str) else (*top.path, "<<")
 
-    def _define(self, event: Any, anchor: _Anchor) -> None:
+    def _define_scalar(self, event: Any, value: Any, plain: str | None) -> None:
+        text = event.value
+        self._define(event, Anchor(value, 1, len(text), 0, event.start_mark.line, text, plain))
+
+    def _define(self, event: Any, anchor: Anchor) -> None:
         self._check_new_anchor(event.anchor, event)
         self.anchors[event.anchor] = anchor
 

@@ -14,7 +14,8 @@ from typing import Any
 import yaml
 
 from flowctl.diagnostics.findings import Diagnostic, Path, PathPart
-from flowctl.loading.positions import make_diagnostic, pack, unpack
+from flowctl.loading.positions import end_of, make_diagnostic, pack, source_lines, unpack
+from flowctl.loading.sources import MAX_FILE_BYTES
 from flowctl.loading.yaml_builder import TreeBuilder
 
 # The C parser is several times faster; the pure-Python one gives the same events.
@@ -89,9 +90,10 @@ class LoadResult:
 class Limits:
     """Bounds that keep loading fast and memory-bounded on any input."""
 
-    max_bytes: int = 10 * 1024 * 1024
+    max_bytes: int = MAX_FILE_BYTES
     max_depth: int = 100
-    max_nodes: int = 1_000_000  # after alias expansion
+    max_nodes: int = 1_000_000  # every key, value and collection, aliases expanded
+    max_text: int = MAX_FILE_BYTES  # characters of keys and values, aliases expanded
 
 
 DEFAULT_LIMITS = Limits()
@@ -107,7 +109,7 @@ def load(source: str | bytes, path: str, limits: Limits = DEFAULT_LIMITS) -> Loa
     if len(data) > limits.max_bytes:
         return LoadResult(None, (_too_large(len(data), path, limits),))
     c_parser = _PARSER is not yaml.SafeLoader  # yaml.CSafeLoader exists only with libyaml
-    builder = TreeBuilder(path, limits.max_depth, limits.max_nodes)
+    builder = TreeBuilder(path, limits.max_depth, limits.max_nodes, limits.max_text)
     try:
         # The pure-Python reader checks characters already while it is being set up.
         tree = builder.build(_PARSER(data if c_parser else text))
@@ -136,7 +138,7 @@ def _decode(source: str | bytes, path: str) -> tuple[bytes, str, Diagnostic | No
             return text.encode("utf-8"), text, None
         except UnicodeEncodeError as error:
             message = f"the text holds an unpaired surrogate U+{ord(text[error.start]):04X}"
-            pos = _end_of(text[: error.start])
+            pos = end_of(text[: error.start])
             return b"", text, make_diagnostic("yaml-syntax", message, path, pos)
     data = source.removeprefix(_BOM.encode("utf-8"))
     try:
@@ -145,14 +147,7 @@ def _decode(source: str | bytes, path: str) -> tuple[bytes, str, Diagnostic | No
         before = data[: error.start].decode("utf-8")
         message = f"the file is not valid UTF-8: byte 0x{data[error.start]:02x} cannot be decoded"
         hint = "save the file as UTF-8"
-        return b"", "", make_diagnostic("yaml-syntax", message, path, _end_of(before), hint=hint)
-
-
-def _end_of(text: str) -> int:
-    """The packed position just after `text`."""
-    line = text.count("\n")
-    column = len(text) - text.rfind("\n") - 1
-    return pack(line, column, line, column)
+        return b"", "", make_diagnostic("yaml-syntax", message, path, end_of(before), hint=hint)
 
 
 def _syntax_error(
@@ -168,7 +163,7 @@ def _syntax_error(
         character = error.character
         code = character if isinstance(character, int) else ord(character)
         message = f"character U+{code:04X} is not allowed in YAML ({error.reason})"
-        return make_diagnostic("yaml-syntax", message, path, _end_of(before))
+        return make_diagnostic("yaml-syntax", message, path, end_of(before))
     if not isinstance(error, yaml.MarkedYAMLError):
         return make_diagnostic("yaml-syntax", str(error), path, pack(0, 0, 0, 0))
     mark = error.problem_mark or error.context_mark
@@ -184,7 +179,7 @@ def _syntax_error(
         where = (context.line, context.column)
         if where != (line, column):
             message += f" ({error.context} at line {where[0] + 1}, column {where[1] + 1})"
-    source_line = text.splitlines()[line : line + 1]
+    source_line = source_lines(text)[line : line + 1]
     hint = None
     if source_line and source_line[0][column : column + 1] == "\t":
         hint = "YAML does not allow tabs for indentation; use spaces"

@@ -58,12 +58,16 @@ class Split(NodeType):
         variants = node.config.get("variants")
         if not isinstance(variants, Mapping):
             return
-        total = sum(v for v in variants.values() if isinstance(v, int))
+        # JSON Schema counts 50.0 as an integer, so the sum does too; a non-number is the
+        # schema's to report, and counts for nothing here.
+        total = sum(
+            v for v in variants.values() if isinstance(v, int | float) and not isinstance(v, bool)
+        )
         if total != 100:
             shares = " + ".join(f"{name} {share}" for name, share in variants.items())
             yield Finding(
                 "split-percentages",
-                f"variants sum to {total}, not 100 ({shares})",
+                f"variants sum to {total:g}, not 100 ({shares})",
                 (*node.config_path, "variants"),
                 hint="adjust the percentages so that they add up to exactly 100",
                 at_key=True,
@@ -75,7 +79,7 @@ class Split(NodeType):
         outcomes: list[Outcome] = []
         for variant, percent in node.config["variants"].items():
             if percent:
-                ends.append((ends[-1] if ends else 0) + percent * BUCKETS // 100)
+                ends.append((ends[-1] if ends else 0) + int(percent) * BUCKETS // 100)
                 outcomes.append(Outcome(exit=variant))
 
         def assign(ctx: RunContext) -> Outcome:

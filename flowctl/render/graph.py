@@ -17,6 +17,7 @@ from typing import Any
 from flowctl.nodes.base import ExitKind
 from flowctl.plugins.registry import Registry
 from flowctl.validation.graph import node_exits
+from flowctl.words import printable
 
 
 class GraphFormat(StrEnum):
@@ -72,8 +73,8 @@ _MERMAID_ENTITIES = str.maketrans({"#": "#35;", '"': "#quot;", "<": "#lt;", ">":
 
 def _mermaid_text(text: str) -> str:
     """Text for a quoted Mermaid label: `#` starts an entity there, so it is one itself, and a
-    line break (possible in an exit name) would end the statement."""
-    return " ".join(text.translate(_MERMAID_ENTITIES).splitlines())
+    line break (possible in an exit name) would end the statement, so it is shown escaped."""
+    return printable(text).translate(_MERMAID_ENTITIES)
 
 
 _MERMAID_SHAPES = {ExitKind.SINGLE: '["{}"]', ExitKind.NAMED: '{{"{}"}}', ExitKind.NONE: '(["{}"])'}
@@ -99,8 +100,9 @@ def mermaid(graph: FlowGraph) -> str:
 
 
 def _dot_string(*lines: str) -> str:
-    """A quoted DOT string; several lines are joined with DOT's `\\n`."""
-    escaped = (line.replace("\\", "\\\\").replace('"', '\\"') for line in lines)
+    """A quoted DOT string, control characters escaped; several lines are joined with DOT's
+    `\\n`."""
+    escaped = (printable(line).replace("\\", "\\\\").replace('"', '\\"') for line in lines)
     return '"' + "\\n".join(escaped) + '"'
 
 

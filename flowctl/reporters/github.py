@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from flowctl.diagnostics.findings import Diagnostic, FileResult
 from flowctl.reporters import Format, Reporter, Summary, summary_line, with_hint
+from flowctl.words import printable
 
 
 def escape_data(text: str) -> str:
@@ -38,7 +39,8 @@ def command(diagnostic: Diagnostic) -> str:
         properties["endColumn"] = str(max(end_column, diagnostic.column))
     properties["title"] = diagnostic.rule
     listed = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
-    return f"::{diagnostic.severity} {listed}::{escape_data(with_hint(diagnostic))}"
+    # Escaped for the log first: an ESC in a message would colour it, a newline forge a line.
+    return f"::{diagnostic.severity} {listed}::{escape_data(printable(with_hint(diagnostic)))}"
 
 
 class GithubReporter(Reporter):

@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.trace import Run
+from flowctl.errors import InputError
 from flowctl.language.contacts import Contact, ContactError, loads, parse_contact
 from flowctl.simulate.dry_run import walk
 from flowctl.simulate.inputs import with_overrides
@@ -31,17 +32,28 @@ class Malformed:
 
 #: The longest audience line read, as for `--contact`: one contact, not a whole export.
 MAX_LINE_BYTES = 1_000_000
+#: How far a stream is read past the start of an overlong line, looking for its end.
+MAX_SKIP_BYTES = 16 * MAX_LINE_BYTES
 
 
-def bounded_lines(handle: IO[bytes], limit: int = MAX_LINE_BYTES) -> Iterator[bytes | None]:
+def bounded_lines(
+    handle: IO[bytes], name: str = "the input", limit: int = MAX_LINE_BYTES
+) -> Iterator[bytes | None]:
     """The lines of a binary stream, None for each line over `limit` bytes (read past, never
-    held), so that a file without newlines cannot fill the memory."""
+    held), so that a file without newlines cannot fill the memory; a stream with no line break
+    in `MAX_SKIP_BYTES` (`/dev/zero` on stdin) is given up with `InputError` (exit 2)."""
     while line := handle.readline(limit + 1):
         if len(line) <= limit or line.endswith(b"\n"):
             yield line
             continue
+        skipped = len(line)
         while (rest := handle.readline(limit)) and not rest.endswith(b"\n"):
-            pass
+            skipped += len(rest)
+            if skipped > MAX_SKIP_BYTES:
+                raise InputError(
+                    f"{name}: no line break in {skipped:,} bytes; an audience is JSON Lines, "
+                    "one contact a line"
+                )
         yield None
 
 

@@ -16,8 +16,12 @@ from flowctl.engine.core import Tick, advance
 from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.state import ACTIVE, RunState
 from flowctl.engine.trace import Run
+from flowctl.errors import InputError
 from flowctl.language.contacts import Contact
 
+#: The longest trace a dry run prints, in characters of compact JSON: a flow and contact that
+#: would print more (a long attribute interpolated into thousands of messages) are refused.
+MAX_TRACE_CHARS = 10 * 1024 * 1024
 #: The clock of a dry run once it has started: every wait is over.
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _new = tuple.__new__  # NamedTuples built per run, faster than their `__new__`
@@ -31,3 +35,20 @@ def walk(flow: PreparedFlow, contact: Contact, now: datetime, seed: int | None =
     state = transition.state
     run = (flow.name, contact.id, state.status, transition.steps, state.clock, state.error, True)
     return _new(Run, run)
+
+
+def trace_json(run: Run) -> str:
+    """The run's trace as one compact JSON line (no newline); `InputError` (exit 2) when it is
+    longer than `MAX_TRACE_CHARS`, rather than printing it."""
+    import json
+
+    from flowctl.words import printable
+
+    text = json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":"))
+    if len(text) > MAX_TRACE_CHARS:
+        raise InputError(
+            f"the trace of contact '{printable(run.contact)}' would be {len(text):,} characters, "
+            f"over the limit of {MAX_TRACE_CHARS:,}: its messages repeat long values "
+            f"({len(run.steps):,} steps)"
+        )
+    return text

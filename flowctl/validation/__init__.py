@@ -23,6 +23,7 @@ from flowctl.diagnostics.findings import (
 )
 from flowctl.diagnostics.rules import default_severity
 from flowctl.language.timezones import zone
+from flowctl.loading.positions import source_lines, within
 from flowctl.loading.yaml_file import Document, Limits, load
 from flowctl.nodes.base import NodeSpec
 from flowctl.plugins.registry import Registry
@@ -79,6 +80,9 @@ class Validator:
         diagnostics = with_first_copies(loaded.diagnostics, text)
         if loaded.document is not None:
             diagnostics.extend(self.validate_document(loaded.document))
+        if diagnostics:  # every position inside the file, whatever the parser pointed at
+            lines = source_lines(text)
+            diagnostics = [within(diagnostic, lines) for diagnostic in diagnostics]
         return FileResult(path, sorted_diagnostics(diagnostics), text), loaded.document
 
     def validate_document(self, document: Document) -> list[Diagnostic]:

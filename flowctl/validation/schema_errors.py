@@ -163,13 +163,9 @@ class Translator:
         if keyword == "minLength" and expected == 1:
             return "must not be empty"
         if keyword in ("minItems", "minProperties"):
-            return f"needs at least {expected} {'item' if keyword == 'minItems' else 'entry'}" + (
-                "s" if expected != 1 else ""
-            )
+            return f"needs at least {_count(expected, keyword == 'minItems')}"
         if keyword in ("maxItems", "maxProperties"):
-            return f"takes at most {expected} {'item' if keyword == 'maxItems' else 'entry'}" + (
-                "s" if expected != 1 else ""
-            )
+            return f"takes at most {_count(expected, keyword == 'maxItems')}"
         if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
             words = {"minimum": "at least", "maximum": "at most"}.get(keyword, keyword)
             return f"must be {words} {expected}; found {show(value)}"
@@ -200,3 +196,10 @@ def _found(value: Any) -> str:
     if value is None or isinstance(value, Mapping | list | tuple):
         return a_type(value)
     return f"{type_name(value)} {show(value)}"
+
+
+def _count(number: int, items: bool) -> str:
+    """`1 item`, `2 items`, `1 entry`, `2 entries`."""
+    if items:
+        return f"{number} item" + ("" if number == 1 else "s")
+    return f"{number} " + ("entry" if number == 1 else "entries")

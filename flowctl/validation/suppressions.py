@@ -25,6 +25,7 @@ from flowctl.diagnostics.findings import (
     sorted_diagnostics,
 )
 from flowctl.diagnostics.rules import RULES, default_severity
+from flowctl.loading.positions import source_lines
 from flowctl.loading.sources import STDIN_NAME
 from flowctl.words import did_you_mean
 
@@ -64,7 +65,7 @@ def inline_suppressions(result: FileResult) -> tuple[dict[int, set[str]], list[D
     by_line: dict[int, set[str]] = {}
     problems: list[Diagnostic] = []
     in_scalars: _Scalars | None = None
-    for number, line in enumerate(result.source.splitlines(), start=1):
+    for number, line in enumerate(source_lines(result.source), start=1):
         if not _SEEN.search(line):
             continue
         for match in _COMMENT.finditer(line):

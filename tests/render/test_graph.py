@@ -100,7 +100,7 @@ def test_ids_and_labels_that_would_break_the_syntax_are_safe() -> None:
         "    flow_start --> n1",
         "    n1 --> n2",
         '    n2 -->|"say #quot;hi#quot;"| flow_end',
-        '    n2 -->|"#35;quot; next"| flow_end',
+        '    n2 -->|"#35;quot;\\nnext"| flow_end',  # a line break shown escaped
     ]
     shown = dot(drawn)
     assert shown.startswith('digraph "odd \\"name\\"" {')

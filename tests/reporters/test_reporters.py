@@ -103,7 +103,7 @@ def diagnostic(**changes: object) -> Diagnostic:
 def test_github_escapes_messages_and_properties() -> None:
     assert command(diagnostic()) == (
         "::error file=flows/a%2Cb%3Ac.yaml,line=3,endLine=3,col=5,endColumn=8,title=schema"
-        "::config has 100%25 of: a, b%0Aand more"
+        "::config has 100%25 of: a, b\\nand more"  # a newline in user text is shown, escaped
     )
 
 
