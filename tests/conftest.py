@@ -23,3 +23,7 @@ def _plain_output(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+# A real PostgreSQL for the tests that need one (tests/pgserver.py).
+from tests.pgserver import pg_database, pg_schema, pg_state  # noqa: E402, F401

@@ -19,14 +19,48 @@ from flowctl.words import show
 
 if TYPE_CHECKING:
     from flowctl.runtime.runner import Runner
+    from flowctl.store.base import RunStore
+    from flowctl.store.postgres import PostgresStore
 
 DEFAULT_STATE = Path(".flowctl") / "state.db"
-STATE_HELP = "The state file of real runs (default: .flowctl/state.db, or $FLOWCTL_STATE)."
+STATE_HELP = (
+    "The run store: a state file (default: .flowctl/state.db, or $FLOWCTL_STATE) or a "
+    "postgresql:// URL ($FLOWCTL_STORE, [tool.flowctl.store] url)."
+)
 
 
 def state_path(option: str | None) -> Path:
     """`--state`, else $FLOWCTL_STATE, else `.flowctl/state.db` in the working directory."""
     return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
+
+
+def store_target(option: str | None, configured: str | None) -> str | Path:
+    """Which store a command uses: a PostgreSQL URL, or the path of a state file.
+
+    `--state`/`--store` (a path or a URL) wins, then $FLOWCTL_STORE (a URL), then
+    $FLOWCTL_STATE (a path), then `[tool.flowctl.store] url`, then `.flowctl/state.db`.
+    """
+    from flowctl.store.postgres_url import is_url
+
+    if option:
+        return option if is_url(option) else Path(option)
+    url = os.environ.get("FLOWCTL_STORE")
+    if url:
+        if not is_url(url):
+            raise UsageError(f"$FLOWCTL_STORE must be a postgresql:// URL, not {show(url)}")
+        return url
+    if os.environ.get("FLOWCTL_STATE") or not configured:
+        return state_path(None)
+    return configured
+
+
+def open_store(target: str | Path, *, create: bool = True) -> RunStore:
+    """The store `target` names: a PostgreSQL store for a URL, else the SQLite file."""
+    if isinstance(target, str):
+        return postgres_store().open(target)
+    from flowctl.store.sqlite import SqliteStore
+
+    return SqliteStore.open(target, create=create)
 
 
 def parse_time(text: str | None, flag: str) -> datetime | None:
@@ -45,6 +79,18 @@ def parse_time(text: str | None, flag: str) -> datetime | None:
         raise UsageError(f"{flag} {show(text)} is out of the range of years 1 to 9999") from None
 
 
+def postgres_store() -> type[PostgresStore]:
+    """The PostgreSQL store class; a usage error when its extra is not installed."""
+    try:
+        from flowctl.store.postgres import PostgresStore
+    except ImportError as exc:
+        raise UsageError(
+            f"a postgresql:// store needs flowctl's postgres extra ({exc.name} is missing): "
+            "pip install 'flowctl[postgres]'"
+        ) from None
+    return PostgresStore
+
+
 @contextmanager
 def open_runner(
     state: str | None, now: datetime | None, *, create: bool = True
@@ -55,11 +101,10 @@ def open_runner(
     from flowctl.handlers.routing import build_handlers
     from flowctl.runtime.clock import Clock, FixedClock
     from flowctl.runtime.runner import Runner
-    from flowctl.store.sqlite import SqliteStore
     from flowctl.store.workers import worker_id
 
     config = project_config()
-    store = SqliteStore.open(state_path(state), create=create)
+    store = open_store(store_target(state, config.store_url), create=create)
     try:
         handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
         try:

@@ -35,7 +35,7 @@ def event(
     event_id: str | None = typer.Option(
         None, "--id", metavar="EVENT_ID", help="An id: a repeated id is recorded once."
     ),
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
 ) -> None:
     """Record one event and advance the contact's runs that wait for it."""
     with error_handler():
@@ -50,7 +50,7 @@ def event(
 
 def events(
     path: str = typer.Argument(..., metavar="FILE.jsonl", help="Events, one JSON object a line."),
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
 ) -> None:
     """Record events from JSON Lines ({"contact", "name", "at", "properties", "id"}), in order."""
     from flowctl.cli.real_run import _open

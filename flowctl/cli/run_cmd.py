@@ -68,7 +68,11 @@ def run(
         None, "--seed", min=0, max=MAX_SEED, help="Salt for split assignment (0 to 10^18)."
     ),
     state: str | None = typer.Option(
-        None, "--state", metavar="DB", help="Real runs: the state file (.flowctl/state.db)."
+        None,
+        "--state",
+        "--store",
+        metavar="DB|URL",
+        help="Real runs: the state file (.flowctl/state.db) or a postgresql:// URL.",
     ),
 ) -> None:
     """Run a flow for one contact or an audience: for real (effects to the configured

@@ -17,7 +17,7 @@ IDLE_SECONDS = 5.0
 
 
 def worker(
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
     once: bool = typer.Option(
         False, "--once", help="Process everything due at or before the clock, then exit."
     ),
