@@ -18,6 +18,7 @@ from flowctl.errors import UsageError
 from flowctl.words import show
 
 if TYPE_CHECKING:
+    from flowctl.config.settings import Config
     from flowctl.runtime.runner import Runner
     from flowctl.store.base import RunStore
     from flowctl.store.postgres import PostgresStore
@@ -57,7 +58,11 @@ def store_target(option: str | None, configured: str | None) -> str | Path:
 def open_store(target: str | Path, *, create: bool = True) -> RunStore:
     """The store `target` names: a PostgreSQL store for a URL, else the SQLite file."""
     if isinstance(target, str):
-        return postgres_store().open(target)
+        from flowctl.runtime.queue import Dispatch
+
+        store = postgres_store().open(target)
+        store.dispatcher = Dispatch()  # what a batch leaves due is queued with it
+        return store
     from flowctl.store.sqlite import SqliteStore
 
     return SqliteStore.open(target, create=create)
@@ -97,20 +102,29 @@ def open_runner(
 ) -> Iterator[Runner]:
     """The store, the configured handlers and the clock, closed again afterwards."""
     from flowctl.cli._flows import project_config
+
+    config = project_config()
+    store = open_store(store_target(state, config.store_url), create=create)
+    try:
+        with runner_on(store, config, now) as runner:
+            yield runner
+    finally:
+        store.close()
+
+
+@contextmanager
+def runner_on(store: RunStore, config: Config, now: datetime | None) -> Iterator[Runner]:
+    """A `Runner` over `store` with the configured handlers (closed afterwards) and the
+    clock: the wall clock, or `now` when given."""
     from flowctl.handlers.registry import HandlerRegistry
     from flowctl.handlers.routing import build_handlers
     from flowctl.runtime.clock import Clock, FixedClock
     from flowctl.runtime.runner import Runner
     from flowctl.store.workers import worker_id
 
-    config = project_config()
-    store = open_store(store_target(state, config.store_url), create=create)
+    handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
     try:
-        handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
-        try:
-            clock = Clock() if now is None else FixedClock(now)
-            yield Runner(store, handlers, clock, worker_id())
-        finally:
-            handlers.close()
+        clock = Clock() if now is None else FixedClock(now)
+        yield Runner(store, handlers, clock, worker_id())
     finally:
-        store.close()
+        handlers.close()

@@ -188,6 +188,14 @@ class Runner:
                 self._advance(batch, record, Tick(now), now)
         return len(due)
 
+    def advance_records(self, records: Sequence[RunRecord]) -> int:
+        """Advance the given runs, as they were read, in one batch (a queued job names them);
+        one that moved on since is left alone. How many were advanced."""
+        now = self.clock.now()
+        with self.store.batch() as batch:
+            moved = [r for r in records if self._advance(batch, r, Tick(now), now) is not None]
+        return len(moved)
+
     def _advance(
         self, batch: Batch, record: RunRecord, tick: Tick, now: datetime
     ) -> RunRecord | None:

@@ -48,8 +48,9 @@ from flowctl.store.sqlite_rows import (
 )
 from flowctl.store.workers import is_alive
 
-#: Called inside a batch's transaction, before it commits, with what the batch left due.
-Dispatcher = Callable[[psycopg.Connection, Changes], None]
+#: Called inside a batch's transaction, before it commits, with the batch: its `changes` say
+#: what it left due, its `connection` is the transaction's.
+Dispatcher = Callable[[PostgresBatch], None]
 
 _OLDEST_FIRST = "ORDER BY created_at, id"
 _SELECT_RUNS = f"SELECT {RUN_COLUMNS} FROM flowctl_runs"
@@ -117,7 +118,7 @@ class PostgresStore:
             conn.execute("BEGIN")
             yield batch
             if self.dispatcher is not None and batch.changes:
-                self.dispatcher(conn, batch.changes)
+                self.dispatcher(batch)
             conn.execute("COMMIT")
         except psycopg.Error as exc:
             with suppress(psycopg.Error):
@@ -235,11 +236,12 @@ class PostgresStore:
         rows = self._db.all(f"{_SELECT_EFFECTS} WHERE run = %s ORDER BY step", (run_id,))
         return [effect_from(row) for row in rows]
 
-    def pending_effects_of(self, run_ids: list[str]) -> list[EffectRecord]:
-        """The pending effects of many runs, in (run, step) order."""
+    def pending_effects_with(self, keys: list[str]) -> list[EffectRecord]:
+        """The pending effects of the runs of the effects `keys`, in (run, step) order."""
         rows = self._db.all(
-            f"{_SELECT_EFFECTS} WHERE status = 'pending' AND run = ANY(%s) ORDER BY run, step",
-            (run_ids,),
+            f"{_SELECT_EFFECTS} WHERE status = 'pending' AND run IN "
+            "(SELECT run FROM flowctl_effects WHERE key = ANY(%s)) ORDER BY run, step",
+            (keys,),
         )
         return [effect_from(row) for row in rows]
 
@@ -297,4 +299,4 @@ def _aware(at: datetime) -> datetime:
     return at
 
 
-__all__ = ["Changes", "Dispatcher", "PostgresStore", "StoreError", "is_url"]
+__all__ = ["Changes", "Dispatcher", "PostgresBatch", "PostgresStore", "StoreError", "is_url"]

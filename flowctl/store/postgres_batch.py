@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+import psycopg
+
 from flowctl.store.base import (
     PENDING,
     EffectRecord,
@@ -98,6 +100,7 @@ class Changes:
 
     runs: dict[str, DueRun] = field(default_factory=dict)
     effects: dict[str, DueEffect] = field(default_factory=dict)
+    settled: set[str] = field(default_factory=set)  # runs of which an effect stopped pending
 
     def note_run(self, run: RunRecord) -> None:
         if run.status == "active":
@@ -108,7 +111,7 @@ class Changes:
             self.runs.pop(run.id, None)
 
     def __bool__(self) -> bool:
-        return bool(self.runs or self.effects)
+        return bool(self.runs or self.effects or self.settled)
 
 
 class PostgresBatch:
@@ -184,7 +187,23 @@ class PostgresBatch:
         # earlier effect of its run, whose delivery job takes the run's later ones along.
         if written and effect.status == PENDING and effect.next_attempt_at is not None:
             self._note_effect(effect)
+        elif written and effect.status != PENDING:
+            self.changes.settled.add(effect.run)
         return written
+
+    def next_pending(self, runs: Iterable[str]) -> list[EffectRecord]:
+        """The first pending effect of each of `runs` that has one: what a run delivers next."""
+        rows = self.db.all(
+            f"SELECT DISTINCT ON (run) {EFFECT_COLUMNS} FROM flowctl_effects "
+            "WHERE status = 'pending' AND run = ANY(%s) ORDER BY run, step",
+            (list(runs),),
+        )
+        return [effect_from(row) for row in rows]
+
+    @property
+    def connection(self) -> psycopg.Connection:
+        """The transaction's connection: jobs deferred on it commit with the batch."""
+        return self.db.conn
 
     def claim_effects(
         self, keys: Sequence[str], worker: str, until: datetime

@@ -70,9 +70,11 @@ def until_done(project: Path, rng: random.Random, *args: str) -> int:
     return kills
 
 
-def expected_effects(project: Path, contacts: Path) -> Counter[tuple[str, str, str]]:
+def expected_effects(
+    project: Path, contacts: Path, now: str = NOW
+) -> Counter[tuple[str, str, str]]:
     result = ok(
-        "run", str(FLOW), "--dry-run", "--contacts", str(contacts), "--now", NOW, "--format", "json"
+        "run", str(FLOW), "--dry-run", "--contacts", str(contacts), "--now", now, "--format", "json"
     )
     effects: Counter[tuple[str, str, str]] = Counter()
     for line in result.stdout.splitlines():
