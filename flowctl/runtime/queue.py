@@ -109,8 +109,10 @@ def advance_job(runner: Runner, runs: Sequence[Sequence[Any]]) -> int:
     """An `advance` job: the named runs still at their version and due now; how many moved."""
     store = _store(runner)
     now = runner.clock.now()
-    current = store.runs_at([(str(run_id), int(version)) for run_id, version in runs])
-    return runner.advance_records([run for run in current if is_due(run, now)])
+    named = [(str(run_id), int(version)) for run_id, version in runs]
+    due = [run for run in store.runs_at(named) if is_due(run, now)]
+    with store.expecting(runs=[(run.id, run.version) for run in due]):
+        return runner.advance_records(due)
 
 
 def deliver_job(runner: Runner, keys: Sequence[str], channel: str) -> int:
@@ -119,7 +121,9 @@ def deliver_job(runner: Runner, keys: Sequence[str], channel: str) -> int:
     delivers that one takes the run on). How many effects were handled."""
     store = _store(runner)
     now = runner.clock.now()
-    return runner.deliver(leading(store.pending_effects_with(list(keys)), channel, now))
+    chosen = leading(store.pending_effects_with(list(keys)), channel, now)
+    with store.expecting(claims_of=runner.worker):
+        return runner.deliver(chosen)
 
 
 def leading(pending: Iterable[EffectRecord], channel: str, now: datetime) -> list[EffectRecord]:

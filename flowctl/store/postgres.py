@@ -10,7 +10,7 @@ store's dispatcher (`Dispatcher`) before it commits, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
@@ -27,7 +27,7 @@ from flowctl.store.base import (
     StepRow,
     StoreError,
 )
-from flowctl.store.postgres_batch import LIVE, Changes, PostgresBatch
+from flowctl.store.postgres_batch import LIVE, Changes, Expected, PostgresBatch
 from flowctl.store.postgres_db import Db, connect, describe
 from flowctl.store.postgres_rows import (
     effect_from,
@@ -65,6 +65,7 @@ class PostgresStore:
         self._db = db
         self.url = url
         self._in_batch: PostgresBatch | None = None
+        self._expected = Expected()
         self.dispatcher: Dispatcher | None = None
 
     @classmethod
@@ -109,6 +110,21 @@ class PostgresStore:
         return self._db.where
 
     @contextmanager
+    def expecting(
+        self, runs: Sequence[tuple[str, int]] = (), claims_of: str | None = None
+    ) -> Iterator[None]:
+        """While the block runs, each batch first locks `runs` (at the versions they have)
+        and the effects `claims_of` holds, in one query each, so that updating them needs no
+        round trip of its own: a locked row cannot move on before the batch commits. Batches
+        of queue jobs know up front what they will write; this is what makes them cheap."""
+        previous = self._expected
+        self._expected = Expected(tuple(runs), claims_of)
+        try:
+            yield
+        finally:
+            self._expected = previous
+
+    @contextmanager
     def batch(self) -> Iterator[PostgresBatch]:
         if self._in_batch is not None:
             raise RuntimeError("a batch of this store is open already")
@@ -116,21 +132,26 @@ class PostgresStore:
         conn = self._db.conn
         try:
             conn.execute("BEGIN")
+            batch.take_expected(self._expected)
             yield batch
+            self._db.flush()
             if self.dispatcher is not None and batch.changes:
                 self.dispatcher(batch)
             conn.execute("COMMIT")
         except psycopg.Error as exc:
-            with suppress(psycopg.Error):
-                conn.rollback()
+            self._rollback()
             raise self._db.error(exc) from exc
         except BaseException:
-            with suppress(psycopg.Error):
-                conn.rollback()
+            self._rollback()
             raise
         finally:
             batch.end()
             self._in_batch = None
+
+    def _rollback(self) -> None:
+        self._db.drop()
+        with suppress(psycopg.Error):
+            self._db.conn.rollback()
 
     def close(self) -> None:
         self._db.conn.close()
@@ -194,11 +215,13 @@ class PostgresStore:
     def live_run_of(self, flow: str, contact: str) -> RunRecord | None:
         if self._in_batch is not None:  # a check before enrolling: take the flow's turn
             self._in_batch.lock_flow(flow)
-        row = self._db.one(
-            f"{_SELECT_RUNS} WHERE flow = %s AND contact = %s AND {LIVE} {_OLDEST_FIRST} LIMIT 1",
-            (flow, contact),
+        # Sorted here, not in SQL: with ORDER BY ... LIMIT 1 the planner may walk the whole
+        # table in time order instead of looking the contact up in (flow, contact, status).
+        rows = self._db.all(
+            f"{_SELECT_RUNS} WHERE flow = %s AND contact = %s AND {LIVE}", (flow, contact)
         )
-        return None if row is None else run_from(row)
+        live = sorted((run_from(row) for row in rows), key=lambda run: (run.created_at, run.id))
+        return live[0] if live else None
 
     def live_runs_of_contact(self, contact: str) -> list[RunRecord]:
         rows = self._db.all(

@@ -114,16 +114,44 @@ class Changes:
         return bool(self.runs or self.effects or self.settled)
 
 
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """What the next batches will update (`PostgresStore.expecting`)."""
+
+    runs: tuple[tuple[str, int], ...] = ()
+    claims_of: str | None = None
+
+
 class PostgresBatch:
     """The writes of one transaction of a `PostgresStore` (the `Batch` protocol)."""
 
-    __slots__ = ("_db", "_locked", "_open", "changes")
+    __slots__ = ("_claimed", "_db", "_locked", "_open", "_runs", "changes")
 
     def __init__(self, db: Db) -> None:
         self._db = db
         self._open = True
         self._locked: set[str] = set()
+        self._runs: dict[str, int] = {}  # runs this transaction locked: id -> version
+        self._claimed: set[str] = set()  # effects of `Expected.claims_of`, locked
         self.changes = Changes()
+
+    def take_expected(self, expected: Expected) -> None:
+        """Lock what the batch is expected to update (rows another transaction holds are
+        skipped: their updates take the ordinary path, and wait)."""
+        if expected.runs:
+            rows = self.db.all(
+                "SELECT id, version FROM flowctl_runs WHERE id = ANY(%s) "
+                "ORDER BY id FOR UPDATE SKIP LOCKED",
+                ([run_id for run_id, _ in expected.runs],),
+            )
+            self._runs = {row[0]: row[1] for row in rows}
+        if expected.claims_of is not None:
+            rows = self.db.all(
+                "SELECT key FROM flowctl_effects WHERE claimed_by = %s "
+                "ORDER BY key FOR UPDATE SKIP LOCKED",
+                (expected.claims_of,),
+            )
+            self._claimed = {row[0] for row in rows}
 
     def end(self) -> None:
         """Refuse writes from now on: the transaction is over."""
@@ -150,26 +178,29 @@ class PostgresBatch:
         )
 
     def add_runs(self, runs: Sequence[RunRecord]) -> None:
-        self.db.many(_INSERT_RUN, map(run_row, runs))
+        self.db.queue(_INSERT_RUN, map(run_row, runs))
         for run in runs:
             self.changes.note_run(run)
 
     def update_run(self, run: RunRecord) -> RunRecord | None:
         updated = replace(run, version=run.version + 1)
         row = run_row(updated)
-        changed = self.db.execute(
-            _UPDATE_RUN, (*row[4:10], row[11], *row[13:], run.id, run.version)
-        )
-        if changed != 1:
-            return None
+        params = (*row[4:10], row[11], *row[13:], run.id, run.version)
+        if self._runs.get(run.id) == run.version:  # locked at this version: it will match
+            self.db.queue(_UPDATE_RUN, [params])
+            self._runs[run.id] = updated.version
+        else:
+            self._runs.pop(run.id, None)
+            if self.db.execute(_UPDATE_RUN, params) != 1:
+                return None
         self.changes.note_run(updated)
         return updated
 
     def add_steps(self, steps: Sequence[StepRow]) -> None:
-        self.db.many(_INSERT_STEP, map(step_row, steps))
+        self.db.queue(_INSERT_STEP, map(step_row, steps))
 
     def add_effects(self, effects: Sequence[EffectRecord]) -> None:
-        self.db.many(_INSERT_EFFECT, map(effect_row, effects))
+        self.db.queue(_INSERT_EFFECT, map(effect_row, effects))
         for effect in effects:
             if effect.status == PENDING:
                 self._note_effect(effect)
@@ -182,7 +213,12 @@ class PostgresBatch:
         row = effect_row(effect)
         params = (row[9], row[10], row[11], row[12], row[13], effect.key)
         sql = _UPDATE_EFFECT if worker is None else f"{_UPDATE_EFFECT} AND claimed_by = %s"
-        written = self.db.execute(sql, params if worker is None else (*params, worker)) == 1
+        if effect.key in self._claimed:  # held by this worker and locked: it will match
+            self._claimed.discard(effect.key)  # the update ends the claim
+            self.db.queue(_UPDATE_EFFECT, [params])
+            written = True
+        else:
+            written = self.db.execute(sql, params if worker is None else (*params, worker)) == 1
         # A retry at a later time needs a job then; one put back untried waits for the
         # earlier effect of its run, whose delivery job takes the run's later ones along.
         if written and effect.status == PENDING and effect.next_attempt_at is not None:

@@ -98,6 +98,8 @@ _VERSION_1: Migration = (
         WHERE status = 'pending'""",
     """CREATE INDEX flowctl_effects_retry ON flowctl_effects (next_attempt_at)
         WHERE status = 'pending' AND next_attempt_at IS NOT NULL""",
+    """CREATE INDEX flowctl_effects_claims ON flowctl_effects (claimed_by)
+        WHERE claimed_by IS NOT NULL""",
     """CREATE TABLE flowctl_events (
         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         id text NOT NULL UNIQUE,
