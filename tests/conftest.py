@@ -96,3 +96,7 @@ def run_bounded(
     raw = RAW_CONTROL.search(ran.output)
     assert raw is None, f"raw control character {raw[0]!r} in the output:\n{ran.output[:2000]}"
     return ran
+
+
+# A real PostgreSQL for the tests that need one (tests/pgserver.py).
+from tests.pgserver import pg_database, pg_schema, pg_state  # noqa: E402, F401

@@ -10,6 +10,7 @@ import typer
 
 from flowctl import __version__
 from flowctl.cli import (
+    db_cmd,
     event_cmd,
     graph_cmd,
     nodes_cmd,
@@ -58,6 +59,7 @@ app.command("event")(event_cmd.event)
 app.command("events")(event_cmd.events)
 app.command("test")(test_cmd.test)
 app.add_typer(runs_cmd.app, name="runs")
+app.add_typer(db_cmd.app, name="db")
 
 
 def main() -> None:

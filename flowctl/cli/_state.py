@@ -21,14 +21,52 @@ if TYPE_CHECKING:
 
     from flowctl.config.settings import Config
     from flowctl.runtime.runner import Runner
+    from flowctl.store.base import RunStore
+    from flowctl.store.postgres import PostgresStore
 
 DEFAULT_STATE = Path(".flowctl") / "state.db"
-STATE_HELP = "The state file of real runs (default: .flowctl/state.db, or $FLOWCTL_STATE)."
+STATE_HELP = (
+    "The run store: a state file (default: .flowctl/state.db, or $FLOWCTL_STATE) or a "
+    "postgresql:// URL ($FLOWCTL_STORE, [tool.flowctl.store] url)."
+)
 
 
 def state_path(option: str | None) -> Path:
     """`--state`, else $FLOWCTL_STATE, else `.flowctl/state.db` in the working directory."""
     return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
+
+
+def store_target(option: str | None, configured: str | None) -> str | Path:
+    """Which store a command uses: a PostgreSQL URL, or the path of a state file.
+
+    `--state`/`--store` (a path or a URL) wins, then $FLOWCTL_STORE (a URL), then
+    $FLOWCTL_STATE (a path), then `[tool.flowctl.store] url`, then `.flowctl/state.db`.
+    """
+    from flowctl.store.postgres_url import is_url
+
+    if option:
+        return option if is_url(option) else Path(option)
+    url = os.environ.get("FLOWCTL_STORE")
+    if url:
+        if not is_url(url):
+            raise UsageError(f"$FLOWCTL_STORE must be a postgresql:// URL, not {show(url)}")
+        return url
+    if os.environ.get("FLOWCTL_STATE") or not configured:
+        return state_path(None)
+    return configured
+
+
+def open_store(target: str | Path, *, create: bool = True) -> RunStore:
+    """The store `target` names: a PostgreSQL store for a URL, else the SQLite file."""
+    if isinstance(target, str):
+        from flowctl.runtime.queue import Dispatch
+
+        store = postgres_store().open(target)
+        store.dispatcher = Dispatch()  # what a batch leaves due is queued with it
+        return store
+    from flowctl.store.sqlite import SqliteStore
+
+    return SqliteStore.open(target, timeout=lock_timeout(), create=create)
 
 
 LOCK_TIMEOUT = 10.0  # seconds a write waits for another process's, unless told otherwise
@@ -50,6 +88,18 @@ def lock_timeout() -> float:
     return seconds
 
 
+def postgres_store() -> type[PostgresStore]:
+    """The PostgreSQL store class; a usage error when its extra is not installed."""
+    try:
+        from flowctl.store.postgres import PostgresStore
+    except ImportError as exc:
+        raise UsageError(
+            f"a postgresql:// store needs flowctl's postgres extra ({exc.name} is missing): "
+            "pip install 'flowctl[postgres]'"
+        ) from None
+    return PostgresStore
+
+
 @contextmanager
 def open_runner(
     state: str | None, now: datetime | None, config: Config | None = None, *, create: bool = True
@@ -57,21 +107,29 @@ def open_runner(
     """The store, the handlers `config` names and the clock, closed again afterwards; without a
     `config`, the one found from here (its warnings on stderr)."""
     from flowctl.compose import project_config
+
+    config = config or project_config()
+    store = open_store(store_target(state, config.store_url), create=create)
+    try:
+        with runner_on(store, config, now) as runner:
+            yield runner
+    finally:
+        store.close()
+
+
+@contextmanager
+def runner_on(store: RunStore, config: Config, now: datetime | None) -> Iterator[Runner]:
+    """A `Runner` over `store` with the configured handlers (closed afterwards) and the
+    clock: the wall clock, or `now` when given."""
     from flowctl.handlers.registry import HandlerRegistry
     from flowctl.handlers.routing import build_handlers
     from flowctl.runtime.clock import Clock, FixedClock
     from flowctl.runtime.runner import Runner
-    from flowctl.store.sqlite import SqliteStore
     from flowctl.store.workers import worker_id
 
-    config = config or project_config()
-    store = SqliteStore.open(state_path(state), timeout=lock_timeout(), create=create)
+    handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
     try:
-        handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
-        try:
-            clock = Clock() if now is None else FixedClock(now)
-            yield Runner(store, handlers, clock, worker_id())
-        finally:
-            handlers.close()
+        clock = Clock() if now is None else FixedClock(now)
+        yield Runner(store, handlers, clock, worker_id())
     finally:
-        store.close()
+        handlers.close()

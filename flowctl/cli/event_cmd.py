@@ -36,7 +36,7 @@ def event(
     event_id: str | None = typer.Option(
         None, "--id", metavar="EVENT_ID", help="An id: a repeated id is recorded once."
     ),
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
 ) -> None:
     """Record one event and advance the contact's runs that wait for it."""
     with error_handler():
@@ -51,7 +51,7 @@ def event(
 
 def events(
     path: str = typer.Argument(..., metavar="FILE.jsonl", help="Events, one JSON object a line."),
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
 ) -> None:
     """Record events from JSON Lines ({"contact", "name", "at", "properties", "id"}), in order."""
     with error_handler(), open_runner(state, None) as runner, open_input(path) as handle:

@@ -67,7 +67,11 @@ def run(
         None, "--seed", min=0, max=MAX_SEED, help="Salt for split assignment (0 to 10^18)."
     ),
     state: str | None = typer.Option(
-        None, "--state", metavar="DB", help="Real runs: the state file (.flowctl/state.db)."
+        None,
+        "--state",
+        "--store",
+        metavar="DB|URL",
+        help="Real runs: the state file (.flowctl/state.db) or a postgresql:// URL.",
     ),
     explain: bool = typer.Option(
         False, "--explain", help="Dry run of one contact: show why each condition held or not."

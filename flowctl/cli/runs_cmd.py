@@ -33,7 +33,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-_STATE = typer.Option(None, "--state", metavar="DB", help=STATE_HELP)
+_STATE = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP)
 _FORMAT = typer.Option(RunsFormat.TEXT, "--format", "-f", help="Output.")
 
 

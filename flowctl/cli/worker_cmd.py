@@ -11,6 +11,7 @@ import typer
 from flowctl.cli._errors import error_handler
 from flowctl.cli._options import parse_time
 from flowctl.cli._state import STATE_HELP, open_runner
+from flowctl.errors import UsageError
 
 #: The longest a continuous worker idles before it looks again (events recorded by another
 #: process, runs enrolled meanwhile): a bound, not a schedule; due times are rows in the store.
@@ -18,12 +19,27 @@ IDLE_SECONDS = 5.0
 
 
 def worker(
-    state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
+    state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
     once: bool = typer.Option(
         False, "--once", help="Process everything due at or before the clock, then exit."
     ),
     now: str | None = typer.Option(
         None, "--now", metavar="ISO-TIME", help="The clock (default: the wall clock)."
+    ),
+    concurrency: int = typer.Option(
+        1, "--concurrency", metavar="N", help="PostgreSQL: jobs this process runs at once."
+    ),
+    queues: list[str] = typer.Option(
+        [], "--queues", metavar="QUEUE", help="PostgreSQL: only these queues (repeatable)."
+    ),
+    stall_timeout: float = typer.Option(
+        30.0,
+        "--stall-timeout",
+        metavar="SECONDS",
+        help="PostgreSQL: a worker silent this long is gone; its jobs are retried.",
+    ),
+    health: bool = typer.Option(
+        False, "--health", help="PostgreSQL: print the queue's state as JSON and exit."
     ),
 ) -> None:
     """Advance due runs and re-deliver effects whose retry is due; keep going unless --once.
@@ -32,6 +48,28 @@ def worker(
     and goes on."""
     with error_handler():
         clock_at = parse_time(now, "--now")
+        # On PostgreSQL the queue's jobs move runs at their wall-clock times; a replay on a
+        # clock of its own (--now) goes by the store's due times instead, as on SQLite.
+        target = _postgres_target(state) if clock_at is None else None
+        if target is not None:
+            from flowctl.cli import worker_queue
+
+            if health:
+                worker_queue.health(target, stall_timeout)
+                return
+            worker_queue.queue_worker(
+                target,
+                clock_at,
+                concurrency=concurrency,
+                queues=[name for given in queues for name in given.split(",") if name],
+                once=once,
+                stall_after=stall_timeout,
+            )
+            return
+        if health or queues or concurrency != 1:
+            raise UsageError(
+                "--concurrency, --queues and --health need a PostgreSQL store, without --now"
+            )
         with open_runner(state, clock_at) as runner:
             if once or clock_at is not None:
                 advanced, handled = runner.run_due()
@@ -50,6 +88,15 @@ def worker(
                 if wake is not None:
                     seconds = min(IDLE_SECONDS, (wake - runner.clock.now()).total_seconds())
                 runner.clock.wait(seconds)
+
+
+def _postgres_target(state: str | None) -> str | None:
+    """The store's URL when it is a PostgreSQL one."""
+    from flowctl.cli._state import store_target
+    from flowctl.compose import project_config
+
+    target = store_target(state, project_config().store_url)
+    return target if isinstance(target, str) else None
 
 
 def _report(advanced: int, handled: int, failed: int) -> None:

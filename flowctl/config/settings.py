@@ -27,7 +27,16 @@ from flowctl.words import did_you_mean
 DEDICATED = ".flowctl.toml"
 PYPROJECT = "pyproject.toml"
 DEFAULT_PATHS = ("flows/",)
-KEYS = ("paths", "strict", "ignore", "severity", "per-path-ignores", "channels", "outbox")
+KEYS = (
+    "paths",
+    "strict",
+    "ignore",
+    "severity",
+    "per-path-ignores",
+    "channels",
+    "outbox",
+    "store",
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +51,7 @@ class Config:
     per_path_ignores: tuple[tuple[PathGlob, frozenset[str]], ...] = ()
     warnings: tuple[str, ...] = ()  # unknown rule ids, for the CLI to print
     channels: Channels = field(default_factory=Channels)  # which handler acts for each channel
+    store_url: str | None = None  # `[tool.flowctl.store] url`: a PostgreSQL run store
 
     @property
     def root(self) -> Path:
@@ -155,7 +165,20 @@ class _Checker:
             ),
             warnings=tuple(self.warnings),
             channels=read_channels(self, table.get("channels", {}), table.get("outbox", {})),
+            store_url=self.store_url(table.get("store", {})),
         )
+
+    def store_url(self, value: Any) -> str | None:
+        store = self.table("store", value, '{url = "postgresql://db.internal/journeys"}')
+        for key in store:
+            if key != "url":
+                raise self.fail(f"store.{key}", "unknown key; the store table has only 'url'")
+        url = store.get("url")
+        if url is not None and not (
+            isinstance(url, str) and url.startswith(("postgresql://", "postgres://"))
+        ):
+            raise self.fail("store.url", f"must be a postgresql:// URL, not {url!r}")
+        return url
 
     def table(self, key: str, value: Any, example: str) -> dict[str, Any]:
         if not isinstance(value, dict):

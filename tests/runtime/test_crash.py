@@ -97,9 +97,11 @@ def _size(path: Path) -> int:
         return 0
 
 
-def expected_effects(project: Path, contacts: Path) -> Counter[tuple[str, str, str]]:
+def expected_effects(
+    project: Path, contacts: Path, now: str = NOW
+) -> Counter[tuple[str, str, str]]:
     result = ok(
-        "run", str(FLOW), "--dry-run", "--contacts", str(contacts), "--now", NOW, "--format", "json"
+        "run", str(FLOW), "--dry-run", "--contacts", str(contacts), "--now", now, "--format", "json"
     )
     effects: Counter[tuple[str, str, str]] = Counter()
     for line in result.stdout.splitlines():

@@ -77,9 +77,18 @@ def real_effects(project: Path, flow: Path) -> dict[str, list[tuple[str, str, An
     return effects
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, project: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test once on the state file, once on PostgreSQL (every command finds it through
+    $FLOWCTL_STORE, as a deployment would)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("FLOWCTL_STORE", next(request.getfixturevalue("pg_state")))
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", BUNDLED)
 def test_a_real_run_through_the_outbox_performs_the_dry_runs_effects(
-    project: Path, name: str
+    project: Path, store: str, name: str
 ) -> None:
     flow = FLOWS / name
     expected = dry_effects(flow)

@@ -1,5 +1,5 @@
-"""The SQLite store: the contract suite on a real file, then what only a file can do wrong
-(corrupt, foreign, newer, locked, old) and two real processes racing on one state."""
+"""The SQLite store: what only a file can do wrong (corrupt, foreign, newer, locked, old) and
+two real processes racing on one state. The contract suite runs in test_contract.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,28 +18,9 @@ import pytest
 from flowctl.store import sqlite_schema
 from flowctl.store.base import StoreError
 from flowctl.store.sqlite import SqliteStore
-from tests.store.builders import T0, StoreFactory, effect_record, minutes, run_record, seed
-from tests.store.contract import StoreContract
+from tests.store.builders import T0, effect_record, minutes, run_record, seed
 
 HERE = Path(__file__).resolve().parent
-
-
-@pytest.fixture
-def store_factory(tmp_path: Path) -> Iterator[StoreFactory]:
-    opened: list[SqliteStore] = []
-
-    def factory(name: str = "main") -> SqliteStore:
-        store = SqliteStore.open(tmp_path / f"{name}.db")
-        opened.append(store)
-        return store
-
-    yield factory
-    for store in opened:
-        store.close()
-
-
-class TestSqliteContract(StoreContract):
-    """Every contract test, on a file in tmp_path."""
 
 
 @pytest.fixture

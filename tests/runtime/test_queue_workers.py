@@ -1,0 +1,159 @@
+"""Real runs on PostgreSQL through procrastinate workers, as separate processes on a real
+server: they perform exactly the dry run's effects; one of two workers killed with SIGKILL in
+the middle of a job has that job retried after its heartbeat stops, and the outbox still holds
+every effect exactly once; SIGTERM lets a worker finish and exit 0.
+
+The run's clock is set 30 days before the wall clock, so that every wait of the flow is over
+by the wall clock that the queue's scheduled jobs go by, whatever the date.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.runtime.conftest import ok, outbox
+from tests.runtime.test_crash import FLOW, audience, delivered, expected_effects
+
+STALL = "2"  # seconds without a heartbeat before a worker counts as gone
+POLL = 0.1
+MAX_POLLS = 1200  # two minutes at most, for anything the test waits for
+
+
+@pytest.fixture
+def store(project: Path, pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> str:
+    url = next(pg_state)
+    monkeypatch.setenv("FLOWCTL_STORE", url)
+    return url
+
+
+def run_clock() -> str:
+    moment = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+_logs = itertools.count()
+
+
+def worker(project: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
+    """A worker process; its stderr goes to a file of its own (`log(process)`)."""
+    env = {**os.environ, "NO_COLOR": "1", "FLOWCTL_STORE": url}
+    env.pop("FLOWCTL_STATE", None)
+    path = project / f"worker-{next(_logs)}.log"
+    with path.open("wb") as err:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flowctl", "worker", "--stall-timeout", STALL, *args],
+            cwd=project,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    process.log = path  # type: ignore[attr-defined]
+    return process
+
+
+def log(process: subprocess.Popen[bytes]) -> str:
+    path: Path = process.log  # type: ignore[attr-defined]
+    return path.read_text(encoding="utf-8")
+
+
+def query(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()  # type: ignore[arg-type]
+
+
+def wait_for(condition: object, what: str) -> None:
+    assert callable(condition)
+    for _ in range(MAX_POLLS):
+        if condition():
+            return
+        time.sleep(POLL)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+def finished(url: str) -> bool:
+    [(live, pending)] = query(
+        url,
+        "SELECT (SELECT count(*) FROM flowctl_runs WHERE status IN ('active', 'waiting')), "
+        "(SELECT count(*) FROM flowctl_effects WHERE status = 'pending')",
+    )
+    return live == 0 and pending == 0
+
+
+def stop(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    err = log(process)
+    assert process.returncode == 0, err
+    assert "Traceback" not in err
+    return err
+
+
+def test_queue_workers_perform_exactly_the_dry_runs_effects(project: Path, store: str) -> None:
+    clock = run_clock()
+    contacts = audience(project / "audience.jsonl")
+    ok("run", str(FLOW), "--contacts", str(contacts), "--now", clock)
+    first = worker(project, store, "--once")
+    second = worker(project, store, "--once", "--concurrency", "2")
+    for process in (first, second):
+        process.wait(timeout=120)
+        assert process.returncode == 0, log(process)
+        assert "flowctl: worker: started on postgresql://" in log(process)
+    wait_for(lambda: finished(store), "every run to end")  # --once may leave the other's part
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts, clock)
+    assert max(keys.values()) == 1
+    statuses = Counter(
+        json.loads(line)["status"]
+        for line in ok("runs", "list", "--format", "json").stdout.splitlines()
+    )
+    assert statuses == {"completed": 1200}
+
+
+def test_a_worker_killed_mid_job_has_its_job_retried_and_nothing_doubles(
+    project: Path, store: str
+) -> None:
+    clock = run_clock()
+    contacts = audience(project / "audience.jsonl")
+    ok("run", str(FLOW), "--contacts", str(contacts), "--now", clock)
+    doomed = worker(project, store)
+    wait_for(lambda: query(store, "SELECT id FROM procrastinate_workers"), "the first worker")
+    [(doomed_id,)] = query(store, "SELECT id FROM procrastinate_workers")
+    survivor = worker(project, store)
+    busy = f"SELECT id FROM procrastinate_jobs WHERE status = 'doing' AND worker_id = {doomed_id}"
+    wait_for(lambda: query(store, busy), "a job of the first worker")
+    [(job,)] = query(store, busy)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=30)
+    restarted = worker(project, store, "--concurrency", "2")
+    wait_for(lambda: finished(store), "every run to end")
+    for process in (survivor, restarted):
+        assert "flowctl: worker: stopped" in stop(process)
+    # The killed worker's job was taken up again (retried jobs that succeed are deleted).
+    assert query(store, f"SELECT status FROM procrastinate_jobs WHERE id = {job}") == []
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts, clock)
+    assert max(keys.values()) == 1
+    assert len(outbox(project)) == sum(effects.values())
+
+
+def test_health_reports_workers_jobs_and_runs(project: Path, store: str) -> None:
+    ok("run", str(FLOW), "--contact", "-", "--now", run_clock(), stdin='{"id": "c-1"}')
+    report = json.loads(ok("worker", "--health").stdout)
+    assert report["store"].startswith("postgresql://127.0.0.1")
+    assert report["workers"] == 0
+    assert report["runs"]["waiting"] == 1
+    assert report["jobs_due"] >= 1
+    assert report["queues"]["runs"] == {"todo": 1}
