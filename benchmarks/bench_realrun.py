@@ -100,7 +100,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
         (folder / "bench.yaml").write_text(FLOW, encoding="utf-8")
-        (folder / ".flowctl.toml").write_text("[tool.flowctl]\n", encoding="utf-8")
+        (folder / ".flowctl.toml").write_text("", encoding="utf-8")
         audiences = {n: write_audience(folder / f"audience-{n}.jsonl", n) for n in MEMORY_SIZES}
         big = str(audiences[CONTACTS])
 

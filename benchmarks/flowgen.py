@@ -132,32 +132,41 @@ _EVENTS = ("purchased", "opened_email", "clicked", "visited_pricing", "cart_upda
 _DURATIONS = ("90m", "1h", "3d", "2w", "P1D", "PT30M", "P1DT12H", "45s")
 
 
-def _leaf(rng: random.Random) -> dict[str, Any]:
+_SUBJECTS = (*(name for name, _ in _ATTRIBUTES), "last_order.total", "tags", "event")
+
+
+def _leaf(rng: random.Random, subjects: tuple[str, ...] = _SUBJECTS) -> dict[str, Any]:
+    """A leaf or an event condition about one of `subjects`."""
     roll = rng.random()
-    attribute, values = rng.choice(_ATTRIBUTES)
-    if roll < 0.35:
-        return {"attribute": attribute, "equals": rng.choice(values)}
-    if roll < 0.6:
+    plain = [name for name, _ in _ATTRIBUTES if name in subjects]
+    if roll < 0.6 and plain:
+        attribute = rng.choice(plain)
+        values = dict(_ATTRIBUTES)[attribute]
+        if roll < 0.35:
+            return {"attribute": attribute, "equals": rng.choice(values)}
         return {"attribute": attribute, "in": rng.sample(values, 2)}
-    if roll < 0.75:
-        return {
-            "attribute": "last_order.total",
-            rng.choice(("gt", "gte", "lt")): rng.randint(1, 500),
-        }
-    if roll < 0.85:
+    subject = rng.choice([name for name in subjects if name not in plain] or plain)
+    if subject == "last_order.total":
+        return {"attribute": subject, rng.choice(("gt", "gte", "lt")): rng.randint(1, 500)}
+    if subject == "tags":
         return {"attribute": "tags", "contains": "vip"}
-    return {"event": rng.choice(_EVENTS), "within": rng.choice(_DURATIONS)}
+    if subject == "event":
+        return {"event": rng.choice(_EVENTS), "within": rng.choice(_DURATIONS)}
+    return _leaf(rng, (subject,))
 
 
-def _condition(rng: random.Random) -> dict[str, Any]:
+def _condition(rng: random.Random, subjects: tuple[str, ...] = _SUBJECTS) -> dict[str, Any]:
+    """A condition about `subjects` that can hold: the parts of an `all` are about different
+    subjects, so none contradicts another (validate's `contradiction`)."""
     roll = rng.random()
-    if roll < 0.55:
-        return _leaf(rng)
+    if roll < 0.55 or len(subjects) < 2:
+        return _leaf(rng, subjects)
     if roll < 0.75:
-        return {"all": [_leaf(rng) for _ in range(rng.randint(2, 3))]}
+        parts = rng.sample(subjects, min(len(subjects), rng.randint(2, 3)))
+        return {"all": [_leaf(rng, (subject,)) for subject in parts]}
     if roll < 0.9:
-        return {"any": [_leaf(rng), {"not": _leaf(rng)}]}
-    return {"not": _leaf(rng)}
+        return {"any": [_leaf(rng, subjects), {"not": _leaf(rng, subjects)}]}
+    return {"not": _leaf(rng, subjects)}
 
 
 def _send_message(rng: random.Random) -> tuple[dict[str, Any], list[str | None]]:
@@ -184,7 +193,14 @@ def _delay(rng: random.Random) -> tuple[dict[str, Any], list[str | None]]:
 
 def _branch(rng: random.Random) -> tuple[dict[str, Any], list[str | None]]:
     names = rng.sample(("vip", "shoes", "bags", "engaged", "new", "lapsed"), rng.randint(1, 3))
-    return {"cases": {case: _condition(rng) for case in names}}, [*names, "default"]
+    # Each case is about subjects of its own, so no case shadows another (`shadowed-case`).
+    pool = rng.sample(_SUBJECTS, len(_SUBJECTS))
+    share = len(pool) // len(names)
+    cases = {
+        case: _condition(rng, tuple(pool[i * share : (i + 1) * share]))
+        for i, case in enumerate(names)
+    }
+    return {"cases": cases}, [*names, "default"]
 
 
 def _split(rng: random.Random) -> tuple[dict[str, Any], list[str | None]]:

@@ -9,11 +9,10 @@ owns help and usage errors. Both paths end in `validate_files`, with the same re
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Sequence
 
-from flowctl.errors import FlowctlError, silence_stdout
+from flowctl.errors import exit_status
 from flowctl.reporters import Format
 from flowctl.validate_files import ValidateRequest, validate_files
 
@@ -59,27 +58,11 @@ def parse_validate(arguments: Sequence[str]) -> ValidateRequest | None:
 
 
 def exit_code_of(work: Callable[[], int]) -> int:
-    """Run a command; an abort becomes its message on stderr and its exit code, never a
-    traceback (FLOWCTL_DEBUG=1 shows the traceback of a bug)."""
+    """Run a command; whatever ends it early becomes an exit code by `exit_status`."""
     try:
         return work()
-    except FlowctlError as exc:
-        sys.stderr.write(f"flowctl: error: {exc}\n")
-        return exc.exit_code
-    except KeyboardInterrupt:
-        sys.stderr.write("flowctl: error: interrupted\n")
-        return 130
-    except BrokenPipeError:  # a command that prints once it has decided: the reader had enough
-        silence_stdout()
-        return 0
-    except Exception as exc:
-        if os.environ.get("FLOWCTL_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"flowctl: error: internal error: {type(exc).__name__}: {exc} (this is a bug in "
-            "flowctl; rerun with FLOWCTL_DEBUG=1 for the traceback and report it)\n"
-        )
-        return 2
+    except (Exception, KeyboardInterrupt) as exc:
+        return exit_status(exc)
 
 
 def main() -> None:

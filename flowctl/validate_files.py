@@ -1,7 +1,7 @@
 """`flowctl validate` as a function: a request in, a report written, an exit code back.
 
-An entry module beside the launcher, above every stage: it loads the configuration, validates
-and picks a reporter.
+An entry module beside the launcher, above every stage: it builds the configuration and the
+validator (`flowctl.compose`), validates and picks a reporter.
 
 Both entry points call it: the typer command and the launcher's fast path. It imports neither
 typer nor rich, so validating a file costs only what validation needs.
@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from flowctl.config.settings import Config, find_config, load_config
+from flowctl.compose import compose
+from flowctl.config.settings import Config
 from flowctl.diagnostics.findings import FileResult
-from flowctl.errors import InputError, reader_may_leave
+from flowctl.errors import ExitCode, InputError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
 from flowctl.reporters import Format, ReportOptions, is_valid, reporters
 from flowctl.validation.suppressions import apply
@@ -44,12 +45,8 @@ def configured_paths(config: Config) -> list[str]:
 
 def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> int:
     """Validate, report to `stdout` (or the output file), and return the exit code."""
-    from flowctl.validation import get_validator
-
-    config = load_config(Path(request.config)) if request.config else find_config()
-    for warning in config.warnings:
-        stderr.write(f"flowctl: warning: {warning}\n")
-    validator = get_validator()
+    parts = compose(request.config, stderr)
+    config, validator = parts.config, parts.validator
     inputs = expand(list(request.paths) or configured_paths(config))
     _check_output(request.output, inputs.files)
     results: list[FileResult] = []
@@ -59,11 +56,13 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
         except InputError as exc:
             inputs.problems.append(str(exc))
             continue
-        results.append(apply(validator.validate_source(content, display_name(path)), config))
+        result, document = validator.validate_loaded(content, display_name(path))
+        results.append(apply(result, config, document))
     strict = config.strict if request.strict is None else request.strict
     options = ReportOptions(strict=strict, quiet=request.quiet)
     # Decided before the report is written: a reader that stops early changes nothing.
-    code = 2 if inputs.problems else 0 if all(is_valid(r, options) for r in results) else 1
+    passed = all(is_valid(result, options) for result in results)
+    code = ExitCode.ERROR if inputs.problems else ExitCode.OK if passed else ExitCode.FAILED
     if results or not inputs.problems or request.output_format is not Format.TEXT:
         with reader_may_leave():  # not "✓ 0 files valid" when nothing was read
             report(results, request, options, stdout)

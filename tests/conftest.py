@@ -1,4 +1,5 @@
-"""Shared fixtures: paths to the repository's files and a CLI runner."""
+"""Shared fixtures: paths to the repository's files, the installed node types and a validator
+for them, and a CLI runner."""
 
 from __future__ import annotations
 
@@ -7,9 +8,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from flowctl.plugins.registry import Registry
+from flowctl.validation import Validator
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FLOWS = ROOT / "flows"
+# Built once for the suite, as a command builds them once (flowctl.compose).
+REGISTRY = Registry.from_entry_points()
+VALIDATOR = Validator(REGISTRY)
 
 
 def bundled_flows() -> list[Path]:

@@ -1,5 +1,5 @@
-"""What `run` and `graph` share: a flow file read and checked as `validate` checks it, its
-diagnostics on stderr, and a stop (exit 1) when it cannot be used."""
+"""What `run` and `graph` share: a flow file's diagnostics on stderr, and a stop (exit 1) when
+it cannot be used."""
 
 from __future__ import annotations
 
@@ -9,18 +9,7 @@ from typing import TYPE_CHECKING
 from flowctl.errors import FlowFailed
 
 if TYPE_CHECKING:
-    from flowctl.config.settings import Config
     from flowctl.validation.flow_file import CheckedFlow
-
-
-def project_config() -> Config:
-    """The configuration `flowctl validate` would use here; its warnings go to stderr."""
-    from flowctl.config.settings import find_config
-
-    config = find_config()
-    for warning in config.warnings:
-        sys.stderr.write(f"flowctl: warning: {warning}\n")
-    return config
 
 
 def report_verdict(checked: CheckedFlow, name: str, refusal: str, purpose: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +17,9 @@ from flowctl.errors import UsageError
 from flowctl.words import show
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from flowctl.config.settings import Config
     from flowctl.runtime.runner import Runner
 
 DEFAULT_STATE = Path(".flowctl") / "state.db"
@@ -29,28 +31,32 @@ def state_path(option: str | None) -> Path:
     return Path(option or os.environ.get("FLOWCTL_STATE") or DEFAULT_STATE)
 
 
-def parse_time(text: str | None, flag: str) -> datetime | None:
-    """`--now`/`--at` as an aware UTC time (a naive one is UTC); None when not given."""
-    if text is None:
-        return None
+LOCK_TIMEOUT = 10.0  # seconds a write waits for another process's, unless told otherwise
+
+
+def lock_timeout() -> float:
+    """$FLOWCTL_LOCK_TIMEOUT (seconds), else 10: how long a write waits for another process."""
+    text = os.environ.get("FLOWCTL_LOCK_TIMEOUT")
+    if text is None or not text.strip():
+        return LOCK_TIMEOUT
     try:
-        at = datetime.fromisoformat(text)
+        seconds = float(text)
     except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:  # nan fails both comparisons
         raise UsageError(
-            f"{flag} {show(text)} is not an ISO 8601 time, e.g. 2026-11-20T10:00:00Z"
-        ) from None
-    try:
-        return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
-    except OverflowError:
-        raise UsageError(f"{flag} {show(text)} is out of the range of years 1 to 9999") from None
+            f"FLOWCTL_LOCK_TIMEOUT={show(text)} is not a number of seconds from 0 to 86400"
+        )
+    return seconds
 
 
 @contextmanager
 def open_runner(
-    state: str | None, now: datetime | None, *, create: bool = True
+    state: str | None, now: datetime | None, config: Config | None = None, *, create: bool = True
 ) -> Iterator[Runner]:
-    """The store, the configured handlers and the clock, closed again afterwards."""
-    from flowctl.cli._flows import project_config
+    """The store, the handlers `config` names and the clock, closed again afterwards; without a
+    `config`, the one found from here (its warnings on stderr)."""
+    from flowctl.compose import project_config
     from flowctl.handlers.registry import HandlerRegistry
     from flowctl.handlers.routing import build_handlers
     from flowctl.runtime.clock import Clock, FixedClock
@@ -58,8 +64,8 @@ def open_runner(
     from flowctl.store.sqlite import SqliteStore
     from flowctl.store.workers import worker_id
 
-    config = project_config()
-    store = SqliteStore.open(state_path(state), create=create)
+    config = config or project_config()
+    store = SqliteStore.open(state_path(state), timeout=lock_timeout(), create=create)
     try:
         handlers = build_handlers(config, HandlerRegistry.from_entry_points(), os.environ)
         try:

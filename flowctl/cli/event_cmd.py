@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.cli._state import STATE_HELP, open_runner, parse_time
+from flowctl.cli._options import parse_time
+from flowctl.cli._state import STATE_HELP, open_runner
 from flowctl.errors import InputError, UsageError
-from flowctl.loading.sources import display_name
+from flowctl.loading.sources import display_name, open_input
 from flowctl.words import show
 
 if TYPE_CHECKING:
@@ -53,9 +54,7 @@ def events(
     state: str | None = typer.Option(None, "--state", metavar="DB", help=STATE_HELP),
 ) -> None:
     """Record events from JSON Lines ({"contact", "name", "at", "properties", "id"}), in order."""
-    from flowctl.cli.real_run import _open
-
-    with error_handler(), open_runner(state, None) as runner, _open(path) as handle:
+    with error_handler(), open_runner(state, None) as runner, open_input(path) as handle:
         name = display_name(path)
         for number, item in _lines(handle, name):
             at = item.get("at")

@@ -45,14 +45,16 @@ def graph(
 
     Nodes are labelled with their id and type, edges with their exit names.
     """
-    from flowctl.cli._flows import project_config, report_verdict
+    from flowctl.cli._flows import report_verdict
+    from flowctl.compose import compose
     from flowctl.loading.sources import display_name, file_error
     from flowctl.render import graph as render
     from flowctl.validation.flow_file import check_flow, read_flow
 
     with error_handler():
-        name = display_name(flow)
-        checked = check_flow(read_flow(flow), name, project_config())
+        name, parts = display_name(flow), compose()
+        source = read_flow(flow, parts.validator.limits)
+        checked = check_flow(source, name, parts.validator, parts.config)
         report_verdict(checked, name, "only a valid flow is drawn", "drawn")
         assert checked.data is not None  # report_verdict stops a flow without one
         drawn = render.flow_graph(checked.data, checked.registry)

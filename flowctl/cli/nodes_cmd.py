@@ -19,12 +19,12 @@ def nodes(
     from rich.table import Table
 
     from flowctl.plugins.catalogue import fields
-    from flowctl.plugins.registry import default_registry
+    from flowctl.plugins.registry import Registry
     from flowctl.reporters.console import console as make_console
     from flowctl.words import did_you_mean
 
     with error_handler():
-        registry = default_registry()
+        registry = Registry.from_entry_points()
         console = make_console(soft_wrap=True)
         if type_name is None:
             table = Table("type", "exits", "summary", "from", title="flowctl node types")

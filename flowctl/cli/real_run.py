@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowctl.errors import FlowFailed, InputError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, read_input
+from flowctl.loading.sources import STDIN, display_name, file_error, open_input, read_input
 
 if TYPE_CHECKING:
+    from flowctl.config.settings import Config
     from flowctl.engine.plan import PreparedFlow
     from flowctl.runtime.runner import Enrolled, Runner
     from flowctl.store.base import Enrolment, RunStore
@@ -41,13 +42,14 @@ class RealRun:
     json_output: bool
 
 
-def real_run(options: RealRun, contact: str | None, contacts: str | None) -> None:
-    """Enrol one contact or an audience; report each run or the closing tables."""
+def real_run(options: RealRun, contact: str | None, contacts: str | None, config: Config) -> None:
+    """Enrol one contact or an audience, with the handlers `config` names; report each run or
+    the closing tables."""
     from flowctl.cli._state import open_runner
     from flowctl.runtime.plans import digest_of
 
     digest = digest_of(options.source)
-    with open_runner(options.state, options.now) as runner:
+    with open_runner(options.state, options.now, config) as runner:
         _store_flow(runner.store, options, digest)
         runner.plans.add(digest, options.plan)
         if contact is not None:
@@ -112,13 +114,13 @@ def _one(runner: Runner, options: RealRun, digest: str, path: str) -> None:
 
 def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
     from flowctl.cli.real_output import RealTally, print_real_tally, run_line
-    from flowctl.cli.run_output import audience_progress
+    from flowctl.cli.run_output import audience_progress, skipped_lines
     from flowctl.simulate.audience import bounded_lines
 
     name, tally = display_name(path), RealTally()
     input_digest = None if path == STDIN else _file_digest(path)
     enrolment = _enrolment(runner.store, digest, input_digest, options)
-    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
+    with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
         numbered = _numbered(bounded_lines(handle), options.overrides)
         for item in runner.enrol(options.plan, digest, numbered, enrolment, options.reentry):
             tally.add(item)
@@ -130,14 +132,7 @@ def _audience(runner: Runner, options: RealRun, digest: str, path: str) -> None:
         if not options.json_output:
             print_real_tally(options.plan, tally)
     if tally.malformed:
-        from flowctl.cli._errors import fail
-        from flowctl.reporters import plural
-
-        lines = plural(tally.malformed, "malformed line")
-        fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
-        import typer
-
-        raise typer.Exit(2)
+        raise skipped_lines(tally.malformed, name)
     if tally.failed:
         raise FlowFailed(f"{tally.failed} run(s) failed; see 'flowctl runs list --status failed'")
 
@@ -171,16 +166,5 @@ def _file_digest(path: str) -> str:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None
+        raise file_error(path, exc) from None
     return digest.hexdigest()
-
-
-def _open(path: str) -> Any:
-    from contextlib import nullcontext
-
-    if path == STDIN:
-        return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None

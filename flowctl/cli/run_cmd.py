@@ -7,21 +7,19 @@ This module parses options, reads inputs and picks the output; the engine does t
 from __future__ import annotations
 
 import sys
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
-from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from flowctl.cli._errors import error_handler, fail
+from flowctl.cli._errors import error_handler
 from flowctl.errors import FlowFailed, InputError, UsageError, reader_may_leave
-from flowctl.loading.sources import STDIN, display_name, read_input
+from flowctl.loading.sources import STDIN, display_name, open_input, read_input
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
+    from flowctl.compose import Parts
     from flowctl.engine import PreparedFlow
 
 MAX_CONTACT_BYTES = 1_000_000  # one contact; an audience streams and has no limit
@@ -44,6 +42,7 @@ class DryRun:
     start: datetime
     seed: int | None
     output_format: RunFormat
+    explain: bool = False
 
 
 def run(
@@ -70,23 +69,30 @@ def run(
     state: str | None = typer.Option(
         None, "--state", metavar="DB", help="Real runs: the state file (.flowctl/state.db)."
     ),
+    explain: bool = typer.Option(
+        False, "--explain", help="Dry run of one contact: show why each condition held or not."
+    ),
 ) -> None:
     """Run a flow for one contact or an audience: for real (effects to the configured
     handlers, state in a file), or with --dry-run on a simulated clock."""
-    from flowctl.simulate.inputs import parse_now, parse_overrides
+    from flowctl.cli._options import parse_overrides, parse_time
+    from flowctl.compose import compose
 
     with error_handler():
         if (contact is None) == (contacts is None):
             raise UsageError("give exactly one of --contact FILE or --contacts FILE.jsonl")
         if flow == STDIN and STDIN in (contact, contacts):
             raise UsageError("the flow and the contacts cannot both come from stdin")
-        start, pairs = parse_now(now), parse_overrides(overrides)  # usage errors before reading
+        at, pairs = parse_time(now, "--now"), parse_overrides(overrides)  # before reading
+        if explain and not (dry_run and contact is not None):
+            raise UsageError("--explain is for a dry run of one contact: --dry-run --contact FILE")
         if not dry_run:
-            _real(flow, contact, contacts, pairs, now, state, seed, output_format)
+            _real(flow, contact, contacts, pairs, at, state, seed, output_format)
             return
         if state is not None:
             raise UsageError("--state is for real runs; a dry run stores nothing")
-        options = DryRun(_load(flow)[0], pairs, start, seed, output_format)
+        start = at or datetime.now(UTC).replace(microsecond=0)  # the current second
+        options = DryRun(_load(flow, compose())[0], pairs, start, seed, output_format, explain)
         if contact is not None:
             _one(options, contact)
         else:
@@ -94,16 +100,16 @@ def run(
             _audience(options, contacts)
 
 
-def _load(path: str) -> tuple[PreparedFlow, bytes, bool]:
+def _load(path: str, parts: Parts) -> tuple[PreparedFlow, bytes, bool]:
     """Validate the flow in full; report its diagnostics on stderr; exit 1 when it cannot run.
     The prepared flow, the file's bytes, and its `settings.reentry`."""
-    from flowctl.cli._flows import project_config, report_verdict
+    from flowctl.cli._flows import report_verdict
     from flowctl.engine import load_flow
     from flowctl.validation.flow_file import read_flow
 
     name = display_name(path)
-    source = read_flow(path)
-    loaded = load_flow(source, name, project_config())
+    source = read_flow(path, parts.validator.limits)
+    loaded = load_flow(source, name, parts.config, parts.validator)
     report_verdict(loaded.checked, name, "a flow runs only once it validates", "run")
     assert loaded.flow is not None and loaded.checked.data is not None  # else report_verdict stops
     settings = loaded.checked.data.get("settings") or {}
@@ -115,21 +121,21 @@ def _real(
     contact: str | None,
     contacts: str | None,
     pairs: list[tuple[str, Any]],
-    now: str | None,
+    clock: datetime | None,
     state: str | None,
     seed: int | None,
     output_format: RunFormat,
 ) -> None:
-    from flowctl.cli._state import parse_time
     from flowctl.cli.real_run import RealRun, real_run
+    from flowctl.compose import compose
 
     if seed is not None:
         raise UsageError("--seed is for dry runs; a real run assigns splits by contact id alone")
-    clock = parse_time(now, "--now")
-    plan, source, reentry = _load(flow)
+    parts = compose()
+    plan, source, reentry = _load(flow, parts)
     json_output = output_format is RunFormat.JSON
     options = RealRun(display_name(flow), source, plan, reentry, pairs, clock, state, json_output)
-    real_run(options, contact, contacts)
+    real_run(options, contact, contacts, parts.config)
 
 
 def _one(options: DryRun, path: str) -> None:
@@ -138,6 +144,7 @@ def _one(options: DryRun, path: str) -> None:
     from flowctl.cli.run_output import print_timeline
     from flowctl.nodes.base import FAILED
     from flowctl.simulate import walk
+    from flowctl.simulate.explain import explained_json, step_lines
     from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
@@ -148,23 +155,24 @@ def _one(options: DryRun, path: str) -> None:
     result = walk(options.flow, contact, options.start, options.seed)
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+            trace = explained_json(result, contact) if options.explain else result.to_json()
+            sys.stdout.write(json.dumps(trace, ensure_ascii=False, indent=2) + "\n")
         else:
-            print_timeline(result, options.start)
+            why = step_lines(result, contact) if options.explain else None
+            print_timeline(result, options.start, why)
     if result.status == FAILED:
         raise FlowFailed(f"the run failed: {result.error}")
 
 
 def _audience(options: DryRun, path: str) -> None:
-    from flowctl.cli.run_output import audience_progress, print_tally, trace_line
+    from flowctl.cli.run_output import audience_progress, print_tally, skipped_lines, trace_line
     from flowctl.nodes.base import FAILED
-    from flowctl.reporters import plural
     from flowctl.simulate import Malformed, Tally, dry_run_audience, read_contacts
     from flowctl.simulate.audience import bounded_lines
 
     name, tally = display_name(path), Tally()
     # A reader that stops early (`| head`) ends the walk; the exit code says what was found.
-    with _open(path) as handle, audience_progress(handle) as progress, reader_may_leave():
+    with open_input(path) as handle, audience_progress(handle) as progress, reader_may_leave():
         contacts = read_contacts(bounded_lines(handle), options.overrides)
         for item in dry_run_audience(options.flow, contacts, options.start, options.seed):
             tally.add(item)
@@ -176,18 +184,6 @@ def _audience(options: DryRun, path: str) -> None:
         if options.output_format is RunFormat.TEXT:
             print_tally(options.flow, tally)
     if tally.malformed:
-        lines = plural(tally.malformed, "malformed line")
-        fail(f"{lines} in {name} {'was' if tally.malformed == 1 else 'were'} skipped")
-        raise typer.Exit(2)
+        raise skipped_lines(tally.malformed, name)
     if tally.statuses[FAILED]:
         raise FlowFailed(f"{tally.statuses[FAILED]} contact run(s) failed")
-
-
-def _open(path: str) -> AbstractContextManager[IO[bytes]]:
-    """The audience file, or stdin (left open: it is not ours to close)."""
-    if path == STDIN:
-        return nullcontext(sys.stdin.buffer)
-    try:
-        return Path(path).open("rb")
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror or exc}") from None

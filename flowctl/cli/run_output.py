@@ -30,6 +30,7 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from flowctl.engine import PreparedFlow, PreparedNode, Run, iso
+from flowctl.errors import InputError
 from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.render.timeline import describe
 from flowctl.reporters import plural
@@ -66,15 +67,16 @@ def _status(status: str) -> Text:
     return Text(status, style="bold red" if status == FAILED else _STATUS_STYLES.get(status, ""))
 
 
-def print_timeline(run: Run, start: datetime) -> None:
-    """One contact's run: per node its time, id, type and exit, then what would happen."""
+def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | None = None) -> None:
+    """One contact's run: per node its time, id, type and exit, then what would happen, and
+    with `why` (per step, `--explain`) the lines that say how its conditions came out."""
     console = _console()
     who = printable(run.contact)
     console.print(
         Text(f"Dry run of flow '{run.flow}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
     )
-    for step in run.steps:
+    for number, step in enumerate(run.steps):
         line = Text(iso(step.at), style="dim") + Text("  ")
         line.append(step.node.id, style="bold").append(f" ({step.node.type})", style="cyan")
         if step.outcome.exit is not None:
@@ -82,6 +84,8 @@ def print_timeline(run: Run, start: datetime) -> None:
         what = describe(step)
         if what:
             line.append(f"\n    {printable(what)}")
+        for reason in why[number] if why else ():
+            line.append(f"\n    {printable(reason)}", style="blue")
         for warning in step.outcome.warnings:
             line.append(f"\n    warning: {printable(warning)}", style="yellow")
         console.print(line)
@@ -94,6 +98,12 @@ def print_timeline(run: Run, start: datetime) -> None:
 def trace_line(run: Run) -> str:
     """One audience trace as a JSON line."""
     return json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def skipped_lines(count: int, name: str) -> InputError:
+    """The abort (exit 2) after an audience whose malformed lines were skipped."""
+    lines = plural(count, "malformed line")
+    return InputError(f"{lines} in {name} {'was' if count == 1 else 'were'} skipped")
 
 
 def print_tally(

@@ -92,7 +92,7 @@ def retry(
     state: str | None = _STATE,
 ) -> None:
     """Resume failed runs at the node that failed, on their pinned flow."""
-    from flowctl.cli._state import parse_time
+    from flowctl.cli._options import parse_time
     from flowctl.cli.real_output import print_runs
 
     with error_handler():

@@ -43,11 +43,11 @@ def schema(
 ) -> None:
     """The JSON Schema of flow files, merged from every installed node type."""
     from flowctl.loading.sources import file_error
-    from flowctl.plugins.registry import default_registry
+    from flowctl.plugins.registry import Registry
     from flowctl.schema.merged import build_schema, dumps
 
     with error_handler():
-        text = dumps(build_schema(default_registry()))
+        text = dumps(build_schema(Registry.from_entry_points()))
         if check is not None:
             try:
                 # Not UTF-8 is not an error of its own: such a file is simply not the schema.

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import typer
 
-from flowctl.cli._errors import error_handler, fail
-from flowctl.errors import UsageError, reader_may_leave
+from flowctl.cli._errors import error_handler
+from flowctl.errors import UsageError, error, reader_may_leave
 from flowctl.loading.sources import STDIN, TEST_SUFFIXES
 from flowctl.reporters.flowtest import SuiteFormat
 
@@ -44,18 +44,18 @@ def test(
     broken one is reported at its line. Exit 1 if a case fails, a test file or its flow is
     invalid, or a flow's exit coverage is below --min-coverage.
     """
-    from flowctl.cli._flows import project_config
+    from flowctl.compose import compose
     from flowctl.flowtests import run_suite
     from flowctl.loading.sources import file_error
     from flowctl.reporters.flowtest import suite_reporters
     from flowctl.validate_files import configured_paths
 
     with error_handler():
-        config = project_config()
-        chosen = list(paths or ()) or configured_paths(config)
+        parts = compose()
+        chosen = list(paths or ()) or configured_paths(parts.config)
         if output not in (None, STDIN) and output.endswith(TEST_SUFFIXES):
             raise UsageError(f"--output {output} looks like a flow test file; pick another name")
-        result = run_suite(chosen, config, min_coverage)
+        result = run_suite(chosen, parts.config, parts.validator, min_coverage)
         reporter = suite_reporters()[output_format]
         if output in (None, STDIN):
             with reader_may_leave():
@@ -68,5 +68,5 @@ def test(
             except OSError as exc:
                 raise file_error(output, exc) from None
         for problem in result.problems:
-            fail(problem)
+            error(problem)
     raise typer.Exit(result.exit_code)

@@ -9,7 +9,8 @@ from types import FrameType
 import typer
 
 from flowctl.cli._errors import error_handler
-from flowctl.cli._state import STATE_HELP, open_runner, parse_time
+from flowctl.cli._options import parse_time
+from flowctl.cli._state import STATE_HELP, open_runner
 
 #: The longest a continuous worker idles before it looks again (events recorded by another
 #: process, runs enrolled meanwhile): a bound, not a schedule; due times are rows in the store.
@@ -25,19 +26,25 @@ def worker(
         None, "--now", metavar="ISO-TIME", help="The clock (default: the wall clock)."
     ),
 ) -> None:
-    """Advance due runs and re-deliver effects whose retry is due; keep going unless --once."""
+    """Advance due runs and re-deliver effects whose retry is due; keep going unless --once.
+
+    With --once (or --now), exit 1 when a run failed meanwhile; a continuous worker says so
+    and goes on."""
     with error_handler():
         clock_at = parse_time(now, "--now")
         with open_runner(state, clock_at) as runner:
             if once or clock_at is not None:
                 advanced, handled = runner.run_due()
-                _report(advanced, handled)
+                _report(advanced, handled, len(runner.failed))
+                if runner.failed:
+                    raise typer.Exit(1)
                 return
             _stop_on_signals(runner.clock.stop.set)
             while not runner.clock.stop.is_set():
                 advanced, handled = runner.run_due()
                 if advanced or handled:
-                    _report(advanced, handled)
+                    _report(advanced, handled, len(runner.failed))
+                runner.failed.clear()
                 wake = runner.store.next_wake()
                 seconds = IDLE_SECONDS
                 if wake is not None:
@@ -45,12 +52,15 @@ def worker(
                 runner.clock.wait(seconds)
 
 
-def _report(advanced: int, handled: int) -> None:
+def _report(advanced: int, handled: int, failed: int) -> None:
     from flowctl.reporters import plural
 
+    failures = ""
+    if failed:
+        failures = f"; {plural(failed, 'run')} failed (flowctl runs list --status failed)"
     sys.stderr.write(
         f"flowctl: worker: advanced {plural(advanced, 'run')}, "
-        f"handled {plural(handled, 'effect')}\n"
+        f"handled {plural(handled, 'effect')}{failures}\n"
     )
 
 

@@ -20,6 +20,7 @@ from flowctl.config.channels import Channels, read_channels
 from flowctl.diagnostics.findings import Severity
 from flowctl.diagnostics.rules import RULES
 from flowctl.errors import ConfigError as ConfigError  # its home, for the config's callers
+from flowctl.loading.sources import file_error
 from flowctl.words import did_you_mean
 
 DEDICATED = ".flowctl.toml"
@@ -112,7 +113,7 @@ def _read(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except OSError as exc:
-        raise ConfigError(f"{shown(path)}: {exc.strerror or exc}") from None
+        raise file_error(shown(path), exc) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{shown(path)}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:

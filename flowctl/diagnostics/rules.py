@@ -126,6 +126,51 @@ _RULES = (
         "  orphan: {type: goal, config: {name: x}}",
     ),
     Rule(
+        "shadowed-case",
+        _E,
+        "A `branch` case can never win: an earlier case always holds when it does.",
+        "Cases are tested in order and the first that holds wins, so a case whose condition "
+        "implies an earlier one's is dead: the same condition, a narrower list (`in: [a]` "
+        "after `in: [a, b]` on the same attribute), a stricter bound (`gt: 10` after `gt: 5`), "
+        "a narrower event (more `where`, a shorter `within`). Put the narrower case first, or "
+        "remove it. Only what can be proved is reported: a case that might win never is.",
+        "cases:\n  buyers: {attribute: total, gt: 5}\n"
+        "  big_buyers: {attribute: total, gt: 10}   # never wins: gt 10 implies gt 5",
+    ),
+    Rule(
+        "contradiction",
+        _E,
+        "An `all` can never hold: two of its parts exclude each other.",
+        "No contact meets both parts: one attribute equal to two values, `gt: 10` with `lt: 5`, "
+        "`in` and `not_in` the same values, a number bound with a string bound, `exists: false` "
+        "with a comparison, a condition with its own negation. A filter with such a condition "
+        "lets no one through; a branch case with one never wins. Did you mean `any`?",
+        "condition:\n  all:\n    - {attribute: plan, equals: pro}\n"
+        "    - {attribute: plan, equals: team}",
+    ),
+    Rule(
+        "unreachable-goal",
+        _W,
+        "Paths lead to the goal, but only through exits no contact can take.",
+        "The goal is connected, so `unreachable-node` says nothing, yet every path to it goes "
+        "through a branch case that never wins (`shadowed-case`) or never holds, or a filter "
+        "whose condition never holds (`contradiction`): no contact can convert there. The "
+        "message names those exits. A goal no path reaches at all is `unreachable-node`'s.",
+        "check: {type: filter, config: {condition: {all: [{attribute: age, gt: 60}, "
+        "{attribute: age, lt: 18}]}}, next: done}\ndone: {type: goal, config: {name: x}}",
+    ),
+    Rule(
+        "useless-delay",
+        _W,
+        "A `delay` that nothing follows: the contact waits for nothing.",
+        "A wait at the end of a path (or followed only by more waits) delays nothing: no node "
+        "runs after it. Remove it, or add the node that should follow. If it is there to keep "
+        "the contact enrolled (a real run's `settings.reentry: false` enrols no one who has a "
+        "waiting run), say so with `# flowctl: ignore[useless-delay]`.",
+        "thanks: {type: send_message, config: {channel: email, template_id: t}, next: pause}\n"
+        "pause: {type: delay, config: {duration: 3d}}",
+    ),
+    Rule(
         "split-percentages",
         _E,
         "`split` variants do not sum to 100.",

@@ -17,8 +17,8 @@ from flowctl.effects import Effect, as_effect
 from flowctl.engine.plan import PreparedFlow, PreparedNode
 from flowctl.engine.state import ACTIVE, LIVE, WAITING, RunState, Waiting
 from flowctl.engine.trace import StepRecord
-from flowctl.language.conditions import event_matches
 from flowctl.language.contacts import Contact, Event
+from flowctl.language.operators import event_matches
 from flowctl.nodes.base import COMPLETED, FAILED, STATUSES, Awaited, Outcome, RunContext
 
 # Records, states and contexts are built per node step or per run: `tuple.__new__` skips the

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics.findings import FileResult
 from flowctl.language import timezones
-from flowctl.nodes.base import ExitKind, NodeSpec, Step
+from flowctl.nodes.base import Decision, ExitKind, NodeSpec, Step
 from flowctl.plugins.registry import Registry
 
 if TYPE_CHECKING:
     from flowctl.config.settings import Config
+    from flowctl.validation import Validator
     from flowctl.validation.flow_file import CheckedFlow
 
 
@@ -33,6 +34,7 @@ class PreparedNode:
     targets: dict[str | None, PreparedNode | None] = field(default_factory=dict)
     variants: bool = False  # the exits are A/B variants (the node type says so)
     config: Mapping[str, Any] = field(default_factory=dict)  # as written (a real run's `retry`)
+    decisions: tuple[Decision, ...] = ()  # the conditions it decides by, for `--explain`
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +64,21 @@ class LoadedFlow:
         return self.checked.result
 
 
-def load_flow(source: str | bytes, path: str, config: Config | None = None) -> LoadedFlow:
+def load_flow(
+    source: str | bytes,
+    path: str,
+    config: Config | None = None,
+    validator: Validator | None = None,
+) -> LoadedFlow:
     """Validate a flow file in full (as `validate` would with `config`) and, only when no
-    error stands in the way, prepare it."""
+    error stands in the way, prepare it. Without a `validator`, one is built for the node
+    types installed now; a command passes the one it built (`flowctl.compose`)."""
+    from flowctl.validation import Validator
     from flowctl.validation.flow_file import (
         check_flow,  # configuration and suppressions: not for walks
     )
 
-    checked = check_flow(source, path, config)
+    checked = check_flow(source, path, validator or Validator(), config)
     if checked.data is None:
         return LoadedFlow(checked, None)
     return LoadedFlow(checked, prepare_flow(checked.data, checked.registry))
@@ -81,7 +90,7 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
     for node_id, node in data["nodes"].items():
         node_type = registry.get(node["type"])
         assert node_type is not None  # validation rejects unknown types
-        spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+        spec = NodeSpec.of(node_id, node_type.name, node)
         exits = node_type.exits_for(spec.config)
         names = exits.names if exits.kind is ExitKind.NAMED else ()
         step = node_type.prepare(spec)
@@ -92,6 +101,7 @@ def prepare_flow(data: Mapping[str, Any], registry: Registry) -> PreparedFlow:
             names,
             variants=node_type.variant_exits,
             config=spec.config,
+            decisions=node_type.decisions(spec),
         )
     for node_id, node in data["nodes"].items():
         prepared = nodes[node_id]

@@ -26,7 +26,7 @@ from flowctl.flowtests.spec import RULE, Case, read_spec
 from flowctl.loading.sources import STDIN, TEST_FILES, display_name, expand, read_input
 from flowctl.loading.yaml_file import Document, load
 from flowctl.simulate import walk
-from flowctl.validation import get_validator, locate
+from flowctl.validation import Validator, locate
 from flowctl.validation.flow_file import read_flow
 
 FAILED_RULE = "test-failed"
@@ -39,6 +39,7 @@ class Flows:
     One per suite: test files that name the same flow share its verdict and its coverage."""
 
     config: Config
+    validator: Validator
     loaded: dict[str, LoadedFlow | InputError] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)  # real path -> the first name used
     runs: dict[str, list[Run]] = field(default_factory=dict)
@@ -48,7 +49,8 @@ class Flows:
         if key not in self.loaded:
             self.names[key] = name
             try:
-                self.loaded[key] = load_flow(read_flow(name), name, self.config)
+                source = read_flow(name, self.validator.limits)
+                self.loaded[key] = load_flow(source, name, self.config, self.validator)
             except InputError as exc:
                 self.loaded[key] = exc
         return self.loaded[key]
@@ -68,15 +70,19 @@ class Flows:
 
 
 def run_suite(
-    paths: Sequence[str], config: Config, min_coverage: float | None = None
+    paths: Sequence[str],
+    config: Config,
+    validator: Validator,
+    min_coverage: float | None = None,
 ) -> SuiteResult:
-    """Run every case of the test files `paths` name (files, directories, globs, `-`)."""
+    """Run every case of the test files `paths` name (files, directories, globs, `-`); flows
+    are validated by `validator`, with `config`, as `flowctl validate` would."""
     inputs = expand(paths, TEST_FILES)
-    flows = Flows(config)
+    flows = Flows(config, validator)
     reports = []
     for path in inputs.files:
         try:
-            source = read_input(path, get_validator().limits.max_bytes)
+            source = read_input(path, validator.limits.max_bytes)
         except InputError as exc:
             inputs.problems.append(str(exc))
             continue
@@ -86,7 +92,7 @@ def run_suite(
 
 def run_file(source: str | bytes, name: str, flows: Flows) -> FileReport:
     """One test file's report; `name` is the path shown (and the base of relative paths)."""
-    loaded = load(source, name, get_validator().limits)
+    loaded = load(source, name, flows.validator.limits)
     document = loaded.document
     if document is None:
         text = source if isinstance(source, str) else source.decode("utf-8", "replace")

@@ -1,23 +1,24 @@
-"""The condition language of DESIGN §3: its schema, its checks and its evaluation (never eval'd).
+"""The condition language of DESIGN §3: its schema, its checks and its compiled evaluation.
 
 A condition is a leaf `{attribute: PATH, OPERATOR: VALUE}`, an event condition
 `{event: NAME, where: {...}, within: DURATION}`, or a combinator `{all: [...]}`, `{any: [...]}`,
 `{not: COND}`. Malformed conditions are reported by `check_condition` in plain words; the schema
 only serves editors (completion and hover docs), so it forbids nothing it would explain badly.
+What each operator means lives in `operators`; this module compiles conditions onto it.
 """
 
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from difflib import get_close_matches
 from typing import Any
 
 from flowctl.diagnostics.findings import Finding, Path
-from flowctl.language.contacts import Contact, ContactError, Event, get_attribute, split_path
+from flowctl.language.contacts import Contact, ContactError, get_attribute, split_path
 from flowctl.language.durations import check_duration, parse_duration
+from flowctl.language.operators import had_event, is_json, is_number, leaf_test
 from flowctl.words import a_type, show
 
 RULE = "invalid-condition"
@@ -37,24 +38,16 @@ _SHAPES = (
 _REF = "#/definitions/condition"
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _is_json(value: Any) -> bool:
-    return value is None or isinstance(value, str | bool | list | Mapping) or _is_number(value)
-
-
 def _is_values(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(map(_is_json, value))
+    return isinstance(value, list) and bool(value) and all(map(is_json, value))
 
 
 def _is_scalar(value: Any) -> bool:
-    return isinstance(value, str | bool) or _is_number(value)
+    return isinstance(value, str | bool) or is_number(value)
 
 
 def _is_ordered(value: Any) -> bool:
-    return isinstance(value, str) or _is_number(value)
+    return isinstance(value, str) or is_number(value)
 
 
 _VALUES = (_is_values, "a non-empty list of values")
@@ -66,7 +59,7 @@ _ORDERED = (_is_ordered, "a number or a string (strings compare alphabetically)"
 # What each operator's operand must be, with the words that say so.
 OPERANDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "contains": _SCALAR,
-    "equals": (_is_json, "a JSON value (quote dates)"),
+    "equals": (is_json, "a JSON value (quote dates)"),
     "exists": (lambda value: isinstance(value, bool), "true or false"),
     "gt": _ORDERED,
     "gte": _ORDERED,
@@ -74,7 +67,7 @@ OPERANDS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "lt": _ORDERED,
     "lte": _ORDERED,
     "not_contains": _SCALAR,
-    "not_equals": (_is_json, "a JSON value (quote dates)"),
+    "not_equals": (is_json, "a JSON value (quote dates)"),
     "not_in": _VALUES,
     "starts_with": (lambda value: isinstance(value, str), "a string"),
 }
@@ -214,7 +207,7 @@ def _check_event(condition: Mapping[Any, Any], where: Path) -> Iterator[Finding]
             at = (*where, "where", key)
             if not (isinstance(key, str) and key):
                 yield Finding(RULE, f"event property {show(key)} is not a name", at, at_key=True)
-            elif not _is_json(value):
+            elif not is_json(value):
                 yield Finding(
                     RULE, f"{key!r} needs a JSON value (quote dates), got {a_type(value)}", at
                 )
@@ -320,91 +313,11 @@ def _compile(condition: Mapping[str, Any]) -> Test:
     if "event" in condition:
         within = parse_duration(condition["within"]) if "within" in condition else None
         where = condition.get("where", {})
-        return functools.partial(_had_event, condition["event"], where, within)
+        return functools.partial(had_event, condition["event"], where, within)
     op: str = next(key for key in condition if key in OPERATORS)
-    path, operand = condition["attribute"], condition[op]
-    if op == "exists":
-        return lambda contact, now: get_attribute(contact.attributes, path)[0] is operand
-    # Each not_* is exactly the negation of its twin: true when missing or of another type.
-    positive = op.removeprefix("not_")
-    compare, negate = _COMPARISONS[positive], positive != op
+    path, verdict = condition["attribute"], leaf_test(op, condition[op])
 
     def leaf(contact: Contact, now: datetime) -> bool:
-        found, value = get_attribute(contact.attributes, path)
-        return (found and compare(value, operand)) != negate
+        return verdict(*get_attribute(contact.attributes, path))
 
     return leaf
-
-
-def _had_event(
-    name: str, where: Mapping[str, Any], within: timedelta | None, contact: Contact, now: datetime
-) -> bool:
-    """Whether the contact had the event, matching `where`, in the window ending `now`."""
-    start = None
-    if within is not None:
-        try:
-            start = now - within
-        except OverflowError:  # a window reaching back before year 1 has no start
-            start = None
-    return any(
-        event.at <= now  # in a simulation, later events have not happened yet
-        and (start is None or start <= event.at)
-        and event_matches(event, name, where)
-        for event in contact.events
-    )
-
-
-def event_matches(event: Event, name: str, where: Mapping[str, Any]) -> bool:
-    """Whether `event` is called `name` and has every property of `where` (JSON equality)."""
-    return event.name == name and all(
-        _has_property(event.properties, key, value) for key, value in where.items()
-    )
-
-
-def _has_property(properties: Mapping[str, Any], key: str, value: Any) -> bool:
-    found, actual = get_attribute(properties, key)
-    return found and _same(actual, value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 equals 1.0, but a boolean only equals a boolean."""
-    if type(a) is str or type(b) is str:  # the common case first: no ABC checks below
-        return type(a) is type(b) and bool(a == b)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if _is_number(a) and _is_number(b):
-        return bool(a == b)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(map(_same, a, b))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
-    return type(a) is type(b) and bool(a == b)
-
-
-def _contains(value: Any, item: Any) -> bool:
-    if isinstance(value, list):
-        return any(_same(member, item) for member in value)
-    return isinstance(value, str) and isinstance(item, str) and item in value
-
-
-def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
-    """A comparison that is False, not an error, unless both sides are numbers or both strings."""
-
-    def check(value: Any, operand: Any) -> bool:
-        if _is_number(value) and _is_number(operand):
-            return compare(value, operand)
-        return isinstance(value, str) and isinstance(operand, str) and compare(value, operand)
-
-    return check
-
-
-_COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
-    "contains": _contains,
-    "equals": _same,
-    "gt": _ordered(operator.gt),
-    "gte": _ordered(operator.ge),
-    "in": lambda value, options: any(_same(value, option) for option in options),
-    "lt": _ordered(operator.lt),
-    "lte": _ordered(operator.le),
-    "starts_with": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
-}

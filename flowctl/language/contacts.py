@@ -31,7 +31,7 @@ _EVENT_KEYS = ("name", "at", "properties")
 
 
 class ContactError(ValueError):
-    """Contact input (a contact object or a `--set` override) that cannot be used."""
+    """Contact input (a contact object, an attribute path) that cannot be used."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def loads(text: str | bytes) -> Any:
         _STRICT_DECODER.decode(raw)
     if raw.count("[") + raw.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise ContactError(f"the contact nests deeper than {MAX_DEPTH} levels")
-    if "\\u" in raw and _has_surrogate(value):
+    if "\\u" in raw and has_surrogate(value):
         raise ContactError(
             "the contact holds a lone UTF-16 surrogate escape (such as \\ud800), which is not text"
         )
@@ -119,7 +119,7 @@ _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
 _STRICT_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 
 
-def _has_surrogate(value: Any) -> bool:
+def has_surrogate(value: Any) -> bool:
     """Whether any string in a decoded JSON value holds a lone surrogate."""
     stack = [value]
     while stack:
@@ -269,28 +269,6 @@ def unset_attribute(attributes: Mapping[str, Any], path: str) -> dict[str, Any]:
         current = current[segment]
     del current[leaf]
     return result
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """`(path, value)` from a `--set path=value` argument.
-
-    The value is JSON when it parses as JSON (`age=42`, `vip=true`, `tags=["a"]`, `plan="pro"`),
-    otherwise the text itself (`plan=pro`). Only the first `=` separates, so values may hold `=`.
-    """
-    path, sep, raw = text.partition("=")
-    if not sep:
-        raise ContactError(f"--set needs PATH=VALUE, got {show(text)}")
-    path = path.strip()
-    if not path:
-        raise ContactError(f"--set needs a path before '=', got {show(text)}")
-    split_path(path)
-    if _has_surrogate(raw):  # bytes that were not UTF-8 on the command line
-        raise ContactError(f"--set value of {show(path)} is not valid UTF-8 text")
-    try:
-        value = loads(raw)
-    except ValueError:  # not JSON (or NaN, 1e999): the text itself
-        value = raw
-    return path, value
 
 
 def contact_to_json(contact: Contact) -> dict[str, Any]:

@@ -12,12 +12,11 @@ import functools
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
-from difflib import get_close_matches
 from typing import Any
 
 from flowctl.diagnostics.findings import Finding, Path
 from flowctl.language.contacts import Contact, ContactError, get_attribute, split_path
-from flowctl.words import show
+from flowctl.words import closest, show
 
 RULE = "invalid-reference"
 TEMPLATE_DESCRIPTION = (
@@ -81,7 +80,7 @@ def _hint(name: str) -> str | None:
     head, dot, rest = name.partition(".")
     if name.lower() in ("id", "contact.id"):
         return "did you mean 'id'?"
-    close = head == "contact" or get_close_matches(head, ["attributes"], n=1, cutoff=0.5)
+    close = head == "contact" or closest(head, ["attributes"], cutoff=0.5) is not None
     if dot and close and _is_path(rest):
         return f"did you mean 'attributes.{rest}'?"  # attribute.x, attrs.x, contact.x
     if not dot and _is_path(name):

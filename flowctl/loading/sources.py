@@ -13,9 +13,10 @@ import glob
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flowctl.errors import InputError
@@ -105,6 +106,17 @@ def file_error(path: object, exc: OSError) -> InputError:
     from flowctl.errors import InputError
 
     return InputError(f"{path}: {exc.strerror or exc}")
+
+
+def open_input(path: str) -> AbstractContextManager[IO[bytes]]:
+    """A file to stream, or stdin for '-' (left open: it is not ours to close); `InputError`
+    (exit 2) when it cannot be opened."""
+    if path == STDIN:
+        return nullcontext(sys.stdin.buffer)
+    try:
+        return Path(path).open("rb")
+    except OSError as exc:
+        raise file_error(path, exc) from None
 
 
 def read_input(path: str, max_bytes: int) -> bytes:

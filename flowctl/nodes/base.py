@@ -74,6 +74,11 @@ class NodeSpec:
     config: Mapping[str, Any]
     path: Path
 
+    @classmethod
+    def of(cls, node_id: str, type_name: str, node: Mapping[str, Any]) -> NodeSpec:
+        """The spec of `nodes.<node_id>` of a flow document, a node of type `type_name`."""
+        return cls(node_id, type_name, node.get("config") or {}, ("nodes", node_id))
+
     @property
     def config_path(self) -> Path:
         return (*self.path, "config")
@@ -195,6 +200,22 @@ def renderer(value: Any, as_text: bool = False) -> Callable[[Contact], tuple[Any
     return render_for
 
 
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """A condition a node decides by, as its type declares it (`NodeType.decisions`).
+
+    A node tests its decisions in order and the first that holds decides: the contact leaves by
+    `exit` (None: the node's single exit). When none holds, the node's fallback applies (a
+    branch's `default`, a filter's `filtered`), so `exit` is taken only when `condition` holds.
+    `path` is where the condition sits in the flow file.
+    """
+
+    label: str  # how reports name it: "case 'shoes'", "condition"
+    condition: Mapping[str, Any]
+    exit: str | None
+    path: Path
+
+
 class NodeType:
     """Base class of every node type; subclasses set the class attributes and may override hooks.
 
@@ -208,6 +229,19 @@ class NodeType:
     example: ClassVar[dict[str, Any]] = {}
     #: Whether the exits are A/B variants: reports then show how each one converted.
     variant_exits: ClassVar[bool] = False
+    #: Whether reaching the node converts the contact (a goal): validation checks some path can.
+    converts: ClassVar[bool] = False
+    #: Whether the node only holds the contact (a delay): one that nothing follows is useless.
+    only_waits: ClassVar[bool] = False
+
+    def decisions(self, node: NodeSpec) -> tuple[Decision, ...]:
+        """The conditions the node decides by, in the order it tests them; none by default.
+
+        Dry runs explain them (`--explain`) and validation checks them (shadowed cases,
+        contradictions), so a type that routes by conditions should declare them and decide
+        by them, in this order, in `prepare`. Called only on a config the schema accepted.
+        """
+        return ()
 
     def exits_for(self, config: Mapping[str, Any]) -> Exits:
         """The exits of a node with this config; override when they derive from the config."""

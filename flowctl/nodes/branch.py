@@ -7,7 +7,16 @@ from typing import Any, ClassVar
 
 from flowctl.diagnostics.findings import Finding
 from flowctl.language.conditions import check_condition, evaluator
-from flowctl.nodes.base import Exits, NodeSpec, NodeType, Outcome, RunContext, Step, object_schema
+from flowctl.nodes.base import (
+    Decision,
+    Exits,
+    NodeSpec,
+    NodeType,
+    Outcome,
+    RunContext,
+    Step,
+    object_schema,
+)
 
 DEFAULT_EXIT = "default"
 
@@ -56,10 +65,16 @@ class Branch(NodeType):
             for case, condition in cases.items():
                 yield from check_condition(condition, (*node.config_path, "cases", case))
 
+    def decisions(self, node: NodeSpec) -> tuple[Decision, ...]:
+        return tuple(
+            Decision(f"case '{case}'", condition, case, (*node.config_path, "cases", case))
+            for case, condition in node.config["cases"].items()
+        )
+
     def prepare(self, node: NodeSpec) -> Step:
         cases = [
-            (evaluator(condition), Outcome(exit=case))
-            for case, condition in node.config["cases"].items()
+            (evaluator(decision.condition), Outcome(exit=decision.exit))
+            for decision in self.decisions(node)
         ]
         default = Outcome(exit=DEFAULT_EXIT)
 

@@ -50,6 +50,7 @@ class Delay(NodeType):
 
     name = "delay"
     summary = "Wait a duration (3d, PT90M) or until the next HH:MM on allowed weekdays."
+    only_waits = True
     config_schema: ClassVar[dict[str, Any]] = object_schema(
         {
             "duration": {

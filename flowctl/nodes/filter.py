@@ -9,6 +9,7 @@ from flowctl.diagnostics.findings import Finding
 from flowctl.language.conditions import check_condition, evaluator
 from flowctl.nodes.base import (
     FILTERED,
+    Decision,
     NodeSpec,
     NodeType,
     Outcome,
@@ -42,8 +43,13 @@ class Filter(NodeType):
         condition_path = (*node.config_path, "condition")
         yield from check_condition(node.config.get("condition"), condition_path)
 
+    def decisions(self, node: NodeSpec) -> tuple[Decision, ...]:
+        condition_path = (*node.config_path, "condition")
+        return (Decision("condition", node.config["condition"], None, condition_path),)
+
     def prepare(self, node: NodeSpec) -> Step:
-        holds = evaluator(node.config["condition"])
+        (decision,) = self.decisions(node)
+        holds = evaluator(decision.condition)
         passed, filtered = Outcome(), Outcome(status=FILTERED)
 
         def sift(ctx: RunContext) -> Outcome:

@@ -25,6 +25,7 @@ class Goal(NodeType):
         required=("name",),
     )
     exits = NO_EXIT
+    converts = True
     example: ClassVar[dict[str, Any]] = {"type": "goal", "config": {"name": "purchased"}}
 
     def prepare(self, node: NodeSpec) -> Step:

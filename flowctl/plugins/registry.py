@@ -13,7 +13,6 @@ distribution.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -76,9 +75,3 @@ def _load(entry_point: Target) -> Registration:
             f"{where} defines node type '{name}'; the entry point must have the same name"
         )
     return Registration(node_type, entry_point.distribution, entry_point.value)
-
-
-@functools.cache
-def default_registry() -> Registry:
-    """The registry of the running interpreter's installed node types, found once per process."""
-    return Registry.from_entry_points()

@@ -10,39 +10,32 @@ an effect whose result was not yet recorded, with the same key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import islice
-from typing import Protocol
 
-from flowctl.effects import effect_from_json
 from flowctl.engine.core import Tick, Transition, advance, start
 from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.state import ACTIVE, CANCELLED, LIVE, state_from_json
-from flowctl.handlers import base as handled
-from flowctl.handlers.base import Delivery, Handler, Result
 from flowctl.language.contacts import Contact, Event
 from flowctl.nodes.base import FAILED
 from flowctl.runtime.clock import Clock
+from flowctl.runtime.delivery import Courier, Handlers
 from flowctl.runtime.plans import PlanError, Plans
 from flowctl.runtime.records import effect_records, run_id_for, run_record, step_rows, updated
-from flowctl.runtime.retry import RetryPolicy
 from flowctl.store import base as stored
-from flowctl.store.base import Batch, EffectRecord, Enrolment, EventRecord, RunRecord, RunStore
+from flowctl.store.base import (
+    Batch,
+    EffectRecord,
+    Enrolment,
+    EventRecord,
+    RunRecord,
+    RunStore,
+    StepRow,
+)
 
 BATCH = 500  # runs per transaction: large enough to amortise a commit, small enough to resume
-LEASE = timedelta(minutes=5)  # how long a delivery claim lasts (a killed local worker's, not)
 MAX_PASSES = 100_000  # a bound on `run_due` passes; each pass makes progress
-
-
-class Handlers(Protocol):
-    """The handlers of one command, one per channel, built from the configuration."""
-
-    def for_channel(self, channel: str) -> Handler:
-        """The handler that performs effects of `channel`."""
-
-    def flush(self) -> None:
-        """Make every handler's deliveries durable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +64,7 @@ class Runner:
         self.store, self.handlers, self.clock, self.worker = store, handlers, clock, worker
         self.plans = plans or Plans(store)
         self.batch_size = batch_size
-        self.failed: set[str] = set()  # runs a delivery failed, since `enrol` last looked
+        self.courier = Courier(store, handlers, clock, worker, batch_size)
 
     # -- enrolment -------------------------------------------------------------------------
 
@@ -92,33 +85,35 @@ class Runner:
         while chunk := list(islice(resumed, self.batch_size)):
             last = chunk[-1][0]
             with self.store.batch() as batch:
+                live = set() if reentry else batch.live_contacts(plan.name, _ids(chunk))
                 enrolled = [
-                    self._enrol_one(batch, plan, digest, line, item, enrolment.id, reentry, now)
+                    self._enrol_one(plan, digest, line, item, enrolment.id, live, now)
                     for line, item in chunk
                 ]
                 enrolled = self._dedupe(enrolled, reentry)
-                self._write_new(batch, plan, enrolled)
+                intents = self._write_new(batch, plan, enrolled)
                 batch.put_enrolment(replace(enrolment, position=last))
             self.failed.clear()
-            self.deliver([e for item in enrolled if item.run for e in self._intents(item, plan)])
+            self.deliver(intents)
             yield from (self._refreshed(item) for item in enrolled)
         with self.store.batch() as batch:
             batch.put_enrolment(replace(enrolment, position=last, done=True))
 
     def _enrol_one(
         self,
-        batch: Batch,
         plan: PreparedFlow,
         digest: str,
         line: int,
         item: Contact | str,
         enrolment: str,
-        reentry: bool,
+        live: set[str],
         now: datetime,
     ) -> Enrolled:
+        """One input line's run; `live` holds the contacts that already have a live run of
+        the flow (empty when the flow allows re-entry)."""
         if isinstance(item, str):
             return Enrolled(line, None, skipped=item)
-        if not reentry and self.store.live_run_of(plan.name, item.id) is not None:
+        if item.id in live:
             return Enrolled(line, item.id, skipped="already has an active or waiting run")
         contact = _with_history(item, self.store.events_of(item.id))
         transition = advance(plan, start(plan, contact, now), Tick(now))
@@ -144,7 +139,10 @@ class Runner:
             kept.append(item)
         return kept
 
-    def _write_new(self, batch: Batch, plan: PreparedFlow, enrolled: list[Enrolled]) -> None:
+    def _write_new(
+        self, batch: Batch, plan: PreparedFlow, enrolled: list[Enrolled]
+    ) -> list[EffectRecord]:
+        """Insert the new runs with their steps and intents; the intents, in run order."""
         made = [item for item in enrolled if item.run is not None and item.transition is not None]
         batch.add_runs([item.run for item in made if item.run is not None])
         steps, effects = [], []
@@ -154,17 +152,13 @@ class Runner:
             effects += effect_records(item.run, plan, item.transition.effects)
         batch.add_steps(steps)
         batch.add_effects(effects)
+        return effects
 
     def _refreshed(self, item: Enrolled) -> Enrolled:
         """The item with its run as stored now, when a delivery failed it meanwhile."""
         if item.run is None or item.run.id not in self.failed:
             return item
         return replace(item, run=self.store.run(item.run.id) or item.run)
-
-    @staticmethod
-    def _intents(item: Enrolled, plan: PreparedFlow) -> list[EffectRecord]:
-        assert item.run is not None and item.transition is not None
-        return effect_records(item.run, plan, item.transition.effects)
 
     # -- advancing -------------------------------------------------------------------------
 
@@ -184,32 +178,34 @@ class Runner:
         now = self.clock.now()
         with self.store.batch() as batch:
             due = self.store.due_runs(now, self.batch_size)
+            journal = _Journal()
             for record in due:
-                self._advance(batch, record, Tick(now), now)
+                self._advance(batch, record, Tick(now), now, journal)
+            journal.write(batch)
         return len(due)
 
     def _advance(
-        self, batch: Batch, record: RunRecord, tick: Tick, now: datetime
+        self, batch: Batch, record: RunRecord, tick: Tick, now: datetime, journal: _Journal
     ) -> RunRecord | None:
-        """Move one run in `batch`; its steps and intents go with it. None on a conflict."""
+        """Move one run in `batch`; its steps and intents go to `journal`, for the caller to
+        write with the batch's others. None on a conflict (nothing of it is kept)."""
         try:
             plan = self.plans.get(record.digest)
         except PlanError as exc:
-            return batch.update_run(
-                replace(
-                    record,
-                    status=FAILED,
-                    error=str(exc),
-                    wake_at=None,
-                    awaiting=None,
-                    updated_at=now,
-                )
+            stopped = replace(
+                record, status=FAILED, error=str(exc), wake_at=None, awaiting=None, updated_at=now
             )
+            written = batch.update_run(stopped)
+            if written is not None:
+                self.failed.add(written.id)
+            return written
         transition = advance(plan, state_from_json(record.state), tick)
         written = batch.update_run(updated(record, transition.state, now))
         if written is not None:
-            batch.add_steps(step_rows(record.id, transition))
-            batch.add_effects(effect_records(record, plan, transition.effects))
+            if written.status == FAILED:
+                self.failed.add(written.id)
+            journal.steps += step_rows(record.id, transition)
+            journal.effects += effect_records(record, plan, transition.effects)
         return written
 
     # -- events ----------------------------------------------------------------------------
@@ -222,11 +218,12 @@ class Runner:
         with self.store.batch() as batch:
             if not batch.add_event(event):
                 return None
-            moved = []
+            moved, journal = [], _Journal()
             for record in self.store.live_runs_of_contact(event.contact):
-                written = self._advance(batch, record, Tick(event.at, (arrived,)), now)
+                written = self._advance(batch, record, Tick(event.at, (arrived,)), now, journal)
                 if written is not None:
                     moved.append(written)
+            journal.write(batch)
         self.deliver()
         return moved
 
@@ -235,89 +232,12 @@ class Runner:
     def deliver(self, effects: Sequence[EffectRecord] | None = None) -> int:
         """Hand effects to their handlers and record the results: `effects` (just committed
         intents) or one batch of those due. How many were handled."""
-        now = self.clock.now()
-        with self.store.batch() as batch:
-            if effects is None:
-                effects = self.store.due_effects(now, self.batch_size, self.worker)
-            if not effects:
-                return 0
-            claimed = batch.claim_effects([e.key for e in effects], self.worker, _wall() + LEASE)
-        results: list[tuple[EffectRecord, Result | None]] = []
-        blocked: set[str] = set()  # runs whose earlier effect did not go through: keep order
-        for effect in claimed:
-            if effect.run in blocked:
-                results.append((effect, None))
-                continue
-            outcome = self._deliver_one(effect)
-            if outcome.status not in (handled.DELIVERED, handled.SKIPPED):
-                blocked.add(effect.run)
-            results.append((effect, outcome))
-        self.handlers.flush()
-        with self.store.batch() as batch:
-            for effect, result in results:
-                self._record(batch, effect, result, self.clock.now())
-        return len(results)
+        return self.courier.deliver(effects)
 
-    def _deliver_one(self, effect: EffectRecord) -> Result:
-        delivery = Delivery(
-            key=effect.key,
-            run=effect.run,
-            flow=effect.flow,
-            contact=effect.contact,
-            node=effect.node,
-            at=effect.at,
-            effect=effect_from_json(effect.effect),
-            attributes=effect.attributes or {},
-            attempt=effect.attempts,
-            in_doubt=effect.attempts > 1,
-        )
-        try:
-            return self.handlers.for_channel(effect.channel).deliver(delivery)
-        except Exception as exc:  # a handler's bug is a failed attempt, never a crash
-            return Result.retry(f"{type(exc).__name__}: {exc}")
-
-    def _record(
-        self, batch: Batch, effect: EffectRecord, result: Result | None, now: datetime
-    ) -> None:
-        if result is None:  # claimed but not tried: an earlier effect of its run is held up
-            batch.update_effect(replace(effect, attempts=effect.attempts - 1))
-            return
-        if result.status == handled.DELIVERED:
-            batch.update_effect(
-                replace(effect, status=stored.DELIVERED, reply=result.reply, error=None)
-            )
-            return
-        if result.status == handled.SKIPPED:
-            batch.update_effect(
-                replace(effect, status=stored.SKIPPED, reply=result.reply, error=result.error)
-            )
-            return
-        policy = RetryPolicy.of(effect.retry)
-        later = None
-        if result.status != handled.FAILED:
-            later = policy.next_attempt(effect.key, effect.attempts, now, result.retry_after)
-        if later is not None:
-            batch.update_effect(
-                replace(effect, next_attempt_at=later, reply=result.reply, error=result.error)
-            )
-            return
-        error = result.error or "the handler failed"
-        if result.status != handled.FAILED:
-            error = (
-                f"{error} (after {effect.attempts} attempt{'s' if effect.attempts != 1 else ''})"
-            )
-        batch.update_effect(replace(effect, status=stored.FAILED, reply=result.reply, error=error))
-        self._fail_run(batch, effect, error, now)
-
-    def _fail_run(self, batch: Batch, effect: EffectRecord, error: str, now: datetime) -> None:
-        """An effect that cannot be delivered fails its run at the effect's node."""
-        record = self.store.run(effect.run)
-        if record is None or record.status in (FAILED, CANCELLED):
-            return
-        message = f"node '{effect.node}': {effect.channel} delivery failed: {error}"
-        failed = replace(record, status=FAILED, node=effect.node, error=message, updated_at=now)
-        if batch.update_run(failed) is not None:
-            self.failed.add(record.id)
+    @property
+    def failed(self) -> set[str]:
+        """Runs a delivery failed, since `enrol` last looked."""
+        return self.courier.failed
 
     # -- operator commands -----------------------------------------------------------------
 
@@ -375,6 +295,22 @@ class Runner:
         return cancelled
 
 
+@dataclass(slots=True)
+class _Journal:
+    """The steps and intents of one batch's transitions, written together at its end."""
+
+    steps: list[StepRow] = field(default_factory=list)
+    effects: list[EffectRecord] = field(default_factory=list)
+
+    def write(self, batch: Batch) -> None:
+        batch.add_steps(self.steps)
+        batch.add_effects(self.effects)
+
+
+def _ids(chunk: Sequence[tuple[int, Contact | str]]) -> list[str]:
+    return [item.id for _, item in chunk if not isinstance(item, str)]
+
+
 def _with_history(contact: Contact, recorded: Sequence[EventRecord]) -> Contact:
     """The contact with the events recorded for it (`flowctl event`) in its history."""
     if not recorded:
@@ -382,10 +318,3 @@ def _with_history(contact: Contact, recorded: Sequence[EventRecord]) -> Contact:
     events = [Event(e.name, e.at, dict(e.properties)) for e in recorded]
     merged = sorted((*contact.events, *events), key=lambda event: event.at)
     return Contact(contact.id, contact.attributes, tuple(merged))
-
-
-def _wall() -> datetime:
-    """Wall-clock time for claims' leases: they are about processes, not the run's clock."""
-    from datetime import UTC
-
-    return datetime.now(UTC)

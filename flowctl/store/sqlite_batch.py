@@ -8,7 +8,16 @@ from dataclasses import replace
 from datetime import datetime
 
 from flowctl.store.base import EffectRecord, Enrolment, EventRecord, FlowRecord, RunRecord, StepRow
-from flowctl.store.sqlite_db import Db, Row, chunks, encode_time, marks, now_text
+from flowctl.store.sqlite_db import (
+    Db,
+    Row,
+    chunks,
+    encode_json_or_none,
+    encode_time,
+    encode_time_or_none,
+    marks,
+    now_text,
+)
 from flowctl.store.sqlite_rows import (
     EFFECT_ATTEMPTS,
     EFFECT_COLUMNS,
@@ -101,8 +110,14 @@ class SqliteBatch:
         self.db.many(_INSERT_EFFECT, map(effect_row, effects))
 
     def update_effect(self, effect: EffectRecord, worker: str | None = None) -> bool:
-        row = effect_row(effect)
-        params = (row[9], row[10], row[11], row[12], row[13], effect.key)
+        params = (
+            effect.status,
+            effect.attempts,
+            encode_time_or_none(effect.next_attempt_at),
+            encode_json_or_none(effect.reply),
+            effect.error,
+            effect.key,
+        )
         if worker is None:
             return self.db.execute(_UPDATE_EFFECT, params) == 1
         return self.db.execute(f"{_UPDATE_EFFECT} AND claimed_by = ?", (*params, worker)) == 1

@@ -1,23 +1,23 @@
 """Validation: YAML loading, the merged schema and graph semantics, all problems at once.
 
 `Validator.validate_source()` is the library entry point: text in, `FileResult` out. The merged
-schema and its compiled validator are built once per `Validator` (and `get_validator()` keeps one
-per process), so validating many files pays for them once. A document is first checked by the
-schema's plain-Python predicate (`fast_schema`); `jsonschema` is imported and asked only about a
-document that predicate rejects, to say what is wrong and where.
+schema and its compiled validator are built once per `Validator`, so validating many files with
+one pays for them once; the command line builds one per command (`flowctl.compose`). A document
+is first checked by the schema's plain-Python predicate (`fast_schema`); `jsonschema` is imported
+and asked only about a document that predicate rejects, to say what is wrong and where.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowctl.diagnostics.findings import (
     Diagnostic,
     FileResult,
     Finding,
+    Severity,
     json_pointer,
     sorted_diagnostics,
 )
@@ -25,8 +25,9 @@ from flowctl.diagnostics.rules import default_severity
 from flowctl.language.timezones import zone
 from flowctl.loading.yaml_file import Document, Limits, load
 from flowctl.nodes.base import NodeSpec
-from flowctl.plugins.registry import Registry, default_registry
+from flowctl.plugins.registry import Registry
 from flowctl.schema.merged import build_schema
+from flowctl.validation.decisions import check_decisions
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
@@ -39,10 +40,11 @@ if TYPE_CHECKING:
 
 
 class Validator:
-    """Validates flow documents against one registry of node types."""
+    """Validates flow documents against one registry of node types (by default, the node types
+    installed now, found through their entry points)."""
 
     def __init__(self, registry: Registry | None = None, limits: Limits | None = None) -> None:
-        self.registry = registry if registry is not None else default_registry()
+        self.registry = registry if registry is not None else Registry.from_entry_points()
         self.limits = limits or Limits()
         self.schema = build_schema(self.registry)
         self._accepts = compile_schema(self.schema)
@@ -104,8 +106,15 @@ class Validator:
         if not isinstance(data, Mapping):
             return
         yield from _check_settings(data)
-        yield from check_graph(data, self.registry)
+        graph = list(check_graph(data, self.registry))
+        yield from graph
         yield from self._node_checks(data, broken_nodes)
+        if isinstance(data.get("nodes"), Mapping):
+            # Paths mean something only in a flow whose schema and graph hold.
+            whole = not error_paths and all(
+                default_severity(finding.rule) is Severity.WARNING for finding in graph
+            )
+            yield from check_decisions(data, self.registry, broken_nodes, whole)
 
     def _node_checks(self, data: Mapping[str, Any], skip: set[str]) -> Iterator[Finding]:
         """Each node type's own checks, on nodes the schema accepted."""
@@ -118,7 +127,7 @@ class Validator:
             node_type = self.registry.get(node.get("type"))  # type: ignore[arg-type]
             if node_type is None:
                 continue
-            spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+            spec = NodeSpec.of(node_id, node_type.name, node)
             try:
                 yield from (_about_node(data, finding) for finding in list(node_type.check(spec)))
             except Exception as exc:  # a plugin's bug must not hide the other problems
@@ -177,15 +186,3 @@ def locate(document: Document, finding: Finding) -> Diagnostic:
 
 def _as_text(source: str | bytes) -> str:
     return source if isinstance(source, str) else source.decode("utf-8", errors="replace")
-
-
-@functools.cache
-def get_validator() -> Validator:
-    """The process-wide validator for the installed node types."""
-    return Validator()
-
-
-def validate_sources(sources: Iterable[tuple[str, str | bytes]]) -> list[FileResult]:
-    """Validate (display path, content) pairs with the process-wide validator."""
-    validator = get_validator()
-    return [validator.validate_source(content, path) for path, content in sources]

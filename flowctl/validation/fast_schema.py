@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flowctl.validation.json_values import TYPES, Predicate, equal, is_number
+from flowctl.language.json_values import TYPES, Predicate, equal, is_number
 from flowctl.validation.type_dispatch import dispatched_type
 
 

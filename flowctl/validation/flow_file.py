@@ -13,14 +13,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowctl.config.settings import Config
 from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
 from flowctl.diagnostics.verdict import ReportOptions, is_valid
 from flowctl.loading.sources import read_input
+from flowctl.loading.yaml_file import Limits
 from flowctl.plugins.registry import Registry
 from flowctl.validation.suppressions import apply
+
+if TYPE_CHECKING:
+    from flowctl.validation import Validator
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +52,13 @@ class CheckedFlow:
         return dataclasses.replace(self.result, diagnostics=diagnostics)
 
 
-def check_flow(source: str | bytes, path: str, config: Config | None = None) -> CheckedFlow:
+def check_flow(
+    source: str | bytes, path: str, validator: Validator, config: Config | None = None
+) -> CheckedFlow:
     """Validate one flow's content in full, with `config` and the file's suppressions applied."""
-    from flowctl.validation import get_validator
-
     config = config or Config()
-    validator = get_validator()
     raw, document = validator.validate_loaded(source, path)
-    result = apply(raw, config)
+    result = apply(raw, config, document)
     shown = {_identity(diagnostic) for diagnostic in result.diagnostics if diagnostic.is_error}
     silenced = tuple(d for d in raw.diagnostics if d.is_error and _identity(d) not in shown)
     checked = CheckedFlow(result, silenced, config.strict, None, validator.registry)
@@ -64,11 +67,10 @@ def check_flow(source: str | bytes, path: str, config: Config | None = None) -> 
     return dataclasses.replace(checked, data=document.data)
 
 
-def read_flow(path: str) -> bytes:
-    """A flow file's bytes (or stdin for '-'); `InputError` (exit 2) when it cannot be read."""
-    from flowctl.validation import get_validator
-
-    return read_input(path, get_validator().limits.max_bytes)
+def read_flow(path: str, limits: Limits) -> bytes:
+    """A flow file's bytes (or stdin for '-'), one byte past `limits.max_bytes` at most (the
+    loader reports it too large); `InputError` (exit 2) when it cannot be read."""
+    return read_input(path, limits.max_bytes)
 
 
 def _identity(diagnostic: Diagnostic) -> tuple[str, int, int, str]:

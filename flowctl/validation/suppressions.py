@@ -14,12 +14,16 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowctl.config.settings import Config
 from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
 from flowctl.diagnostics.rules import RULES, default_severity
 from flowctl.loading.sources import STDIN_NAME
 from flowctl.words import did_you_mean
+
+if TYPE_CHECKING:
+    from flowctl.loading.yaml_file import Document
 
 # `#` starts a YAML comment at the start of a line or after a space or tab (no other whitespace:
 # after a no-break space it is text). The pattern also takes near misses (no colon, capitals, a
@@ -143,11 +147,8 @@ def _at(path: str, line: int, match: re.Match[str], message: str) -> Diagnostic:
     )
 
 
-def node_lines(result: FileResult) -> dict[str, int]:
-    """The line of each node's id, from a fresh load of the file (only files with comments)."""
-    from flowctl.loading.yaml_file import load
-
-    document = load(result.source, result.path).document
+def node_lines(document: Document | None) -> dict[str, int]:
+    """The line of each node's id in the loaded file (None: the YAML did not load)."""
     data = document.data if document is not None else None
     nodes = data.get("nodes") if isinstance(data, Mapping) else None
     if document is None or not isinstance(nodes, Mapping):
@@ -160,8 +161,9 @@ def _node_id(pointer: str) -> str | None:
     return match["id"].replace("~1", "/").replace("~0", "~") if match else None
 
 
-def apply(result: FileResult, config: Config) -> FileResult:
-    """`result` with the configuration and the file's suppression comments applied."""
+def apply(result: FileResult, config: Config, document: Document | None) -> FileResult:
+    """`result` with the configuration and the file's suppression comments applied; `document`
+    is the file as the validator loaded it (None when its YAML did not load)."""
     off = rules_for_path(config, result.path)
     commented = _SEEN.search(result.source) is not None
     if not off and not config.severity and not commented:
@@ -172,7 +174,7 @@ def apply(result: FileResult, config: Config) -> FileResult:
     if commented:
         by_line, problems = inline_suppressions(result)
         diagnostics.extend(problems)
-        node_line = node_lines(result) if by_line else {}
+        node_line = node_lines(document) if by_line else {}
     kept = []
     for diagnostic in diagnostics:
         silenced = set(off)

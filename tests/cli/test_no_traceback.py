@@ -10,9 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowctl.diagnostics.rules import RULES
-from flowctl.plugins.registry import default_registry
-from flowctl.validation import get_validator
-from tests.conftest import bundled_flows
+from tests.conftest import REGISTRY, VALIDATOR, bundled_flows
 
 SETTINGS = settings(
     max_examples=150,
@@ -72,7 +70,7 @@ def check(result: Any) -> None:
 @SETTINGS
 @given(st.text(max_size=300))
 def test_arbitrary_text(text: str) -> None:
-    check(get_validator().validate_source(text, "fuzz.yaml"))
+    check(VALIDATOR.validate_source(text, "fuzz.yaml"))
 
 
 @SETTINGS
@@ -85,11 +83,11 @@ def test_mutated_bundled_flows(text: str, data: st.DataObject) -> None:
             st.sampled_from(["", ":", " ", "\n", "- ", "{", "]", "&a", "*a", "'", "~"])
         )
         text = text[:at] + insert + text[at + cut :]
-    check(get_validator().validate_source(text, "fuzz.yaml"))
+    check(VALIDATOR.validate_source(text, "fuzz.yaml"))
 
 
 node = st.fixed_dictionaries(
-    {"type": st.sampled_from([*default_registry().names(), "nope"])},
+    {"type": st.sampled_from([*REGISTRY.names(), "nope"])},
     optional={
         "config": st.dictionaries(CONFIG_KEYS, JSON, max_size=4) | JSON,
         "next": NAMES | st.none() | st.dictionaries(NAMES, NAMES | st.none(), max_size=4) | JSON,
@@ -106,4 +104,4 @@ def test_plausible_flows_with_arbitrary_configs(
     flow = {"version": 1, "name": "fuzz", "start": start, "nodes": nodes}
     if data.draw(st.booleans()):
         flow["settings"] = {"timezone": data.draw(SCALARS)}
-    check(get_validator().validate_source(yaml.safe_dump(flow), "fuzz.yaml"))
+    check(VALIDATOR.validate_source(yaml.safe_dump(flow), "fuzz.yaml"))

@@ -8,10 +8,9 @@ from typer.testing import CliRunner
 
 from flowctl.cli import app
 from flowctl.cli.nodes_cmd import example_yaml
-from flowctl.plugins.registry import default_registry
-from flowctl.validation import get_validator
+from tests.conftest import REGISTRY, VALIDATOR
 
-TYPES = default_registry().names()
+TYPES = REGISTRY.names()
 
 
 def test_catalogue_lists_every_type_with_exits_and_summary(runner: CliRunner) -> None:
@@ -43,10 +42,10 @@ def test_unknown_type_is_a_usage_error_with_a_hint(runner: CliRunner) -> None:
 
 @pytest.mark.parametrize("name", TYPES)
 def test_each_example_is_a_valid_node(name: str) -> None:
-    example = dict(default_registry().get(name).example)  # type: ignore[union-attr]
+    example = dict(REGISTRY.get(name).example)  # type: ignore[union-attr]
     example.pop("next", None)
     flow = {"version": 1, "name": "example", "start": "my_node", "nodes": {"my_node": example}}
-    result = get_validator().validate_source(yaml.safe_dump(flow), "example.yaml")
+    result = VALIDATOR.validate_source(yaml.safe_dump(flow), "example.yaml")
     rules = {d.rule for d in result.diagnostics}
     # An example with named exits leaves them unmapped once 'next' is removed; all else is valid.
     assert rules <= {"missing-exit"}, result.diagnostics
@@ -54,5 +53,5 @@ def test_each_example_is_a_valid_node(name: str) -> None:
 
 @pytest.mark.parametrize("name", TYPES)
 def test_each_printed_example_reads_back_as_the_example(name: str) -> None:
-    example = default_registry().get(name).example  # type: ignore[union-attr]
+    example = REGISTRY.get(name).example  # type: ignore[union-attr]
     assert yaml.safe_load(example_yaml(example)) == {"my_node": example}

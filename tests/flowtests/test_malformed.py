@@ -16,7 +16,7 @@ from flowctl.cli import app
 from flowctl.config.settings import Config
 from flowctl.flowtests import run_suite
 from flowctl.flowtests.suite import Flows, run_file
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, VALIDATOR
 
 CORPUS = FIXTURES / "flowtest"
 
@@ -147,7 +147,7 @@ def test_a_missing_flow_is_a_problem_of_the_test_file(runner: CliRunner) -> None
     ],
 )
 def test_malformed_files_say_what_is_wrong(text: str, message: str) -> None:
-    report = run_file(text, str(CORPUS / "m.flowtest.yaml"), Flows(Config()))
+    report = run_file(text, str(CORPUS / "m.flowtest.yaml"), Flows(Config(), VALIDATOR))
     assert not report.valid
     assert any(d.message.startswith(message) for d in report.problems), report.problems
 
@@ -187,19 +187,19 @@ _VALUES = _nested(4)
 @given(document=st.dictionaries(_KEYS, _VALUES, max_size=4))
 def test_no_document_crashes_the_reader(document: dict) -> None:
     text = yaml.safe_dump(document)  # any shape and any scalar the format could be given
-    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config(), VALIDATOR))
     assert report.valid or report.problems
 
 
 @settings(max_examples=40, deadline=None)
 @given(text=st.text(max_size=80))
 def test_no_text_crashes_the_reader(text: str) -> None:
-    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config(), VALIDATOR))
     assert report.valid or report.problems
 
 
 def test_a_directory_without_test_files_is_a_usage_problem(tmp_path) -> None:
-    result = run_suite([str(tmp_path)], Config())
+    result = run_suite([str(tmp_path)], Config(), VALIDATOR)
     assert result.problems == (f"{tmp_path}: no *.flowtest.yaml files in this directory",)
     assert result.exit_code == 2
 
@@ -259,7 +259,7 @@ _CASE = st.fixed_dictionaries(
 @given(now=_TIMES, cases=st.dictionaries(st.text(min_size=1, max_size=8), _CASE, max_size=3))
 def test_random_expectations_are_checked_not_crashed_on(now, cases: dict) -> None:
     text = yaml.safe_dump({"flow": "shop.yaml", "now": now, "cases": cases}, sort_keys=False)
-    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config()))
+    report = run_file(text, str(CORPUS / "fuzz.flowtest.yaml"), Flows(Config(), VALIDATOR))
     assert [case.name for case in report.cases] == list(cases)
     for case in report.cases:
         names_unknown = "nuge" in yaml.safe_dump(cases[case.name]["expect"])

@@ -1,4 +1,4 @@
-"""Contact parsing, attribute paths (read and copy-on-write) and `--set` overrides."""
+"""Contact parsing and attribute paths (read and copy-on-write)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from flowctl.language.contacts import (
     get_attribute,
     loads,
     parse_contact,
-    parse_override,
     set_attribute,
     split_path,
     unset_attribute,
@@ -204,37 +203,6 @@ def test_unset_then_missing_and_input_untouched(attributes: dict[str, Any], path
     result = unset_attribute(attributes, path)
     assert get_attribute(result, path) == (False, None)
     assert attributes == before
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ('plan="pro"', ("plan", "pro")),
-        ("plan=pro", ("plan", "pro")),
-        ("age=42", ("age", 42)),
-        ("total=120.5", ("total", 120.5)),
-        ("vip=true", ("vip", True)),
-        ("gone=null", ("gone", None)),
-        ('tags=["a"]', ("tags", ["a"])),
-        ('last_order={"total": 1}', ("last_order", {"total": 1})),
-        ("note=a=b", ("note", "a=b")),
-        ("empty=", ("empty", "")),
-        ("x=NaN", ("x", "NaN")),
-        ("last_order.category=shoes", ("last_order.category", "shoes")),
-        (" plan =pro", ("plan", "pro")),
-    ],
-)
-def test_parse_override(text: str, expected: tuple[str, Any]) -> None:
-    assert parse_override(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [("plan", "PATH=VALUE"), ("=pro", "needs a path"), ("a..b=1", "bad segment")],
-)
-def test_parse_override_errors(text: str, message: str) -> None:
-    with pytest.raises(ContactError, match=message):
-        parse_override(text)
 
 
 def test_aware_non_utc_event_is_converted() -> None:

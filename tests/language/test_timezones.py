@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowctl.language.timezones import zone
-from flowctl.validation import get_validator
+from tests.conftest import VALIDATOR
 
 
 @pytest.mark.parametrize("name", ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"])
@@ -28,5 +28,5 @@ def test_a_flow_naming_the_hosts_localtime_is_invalid() -> None:
         "version: 1\nname: x\nsettings: {timezone: localtime}\n"
         "start: a\nnodes:\n  a: {type: goal, config: {name: g}}\n"
     )
-    rules = [d.rule for d in get_validator().validate_source(text, "t.yaml").diagnostics]
+    rules = [d.rule for d in VALIDATOR.validate_source(text, "t.yaml").diagnostics]
     assert rules == ["invalid-timezone"]

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from flowctl.plugins.registry import default_registry
-from tests.conftest import ROOT
+from tests.conftest import REGISTRY, ROOT
 from tests.plugins.installing import fake_distribution, pip_install
 
 PLUGIN = Path(__file__).parent / "flowctl-slack"
@@ -50,7 +49,7 @@ def flowctl(*args: str, pythonpath: Path, cwd: Path) -> subprocess.CompletedProc
 
 
 def test_builtins_register_through_the_entry_point_group() -> None:
-    registry = default_registry()
+    registry = REGISTRY
     assert set(registry.names()) == BUILTINS
     for name in BUILTINS:
         registration = registry.registration(name)

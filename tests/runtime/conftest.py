@@ -58,3 +58,13 @@ def iso(moment: datetime) -> str:
 
 def just_before(moment: datetime) -> str:
     return iso(moment - timedelta(microseconds=1))
+
+
+# The handlers' real peers (an HTTP server, an SMTP server on 127.0.0.1), for commands that
+# call them.
+from tests.handlers.conftest import (  # noqa: E402, F401
+    _no_proxies,
+    closed_port,
+    mail_server,
+    web_server,
+)

@@ -13,15 +13,14 @@ from jsonschema import Draft7Validator
 from typer.testing import CliRunner
 
 from flowctl.cli import app
-from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema, dumps
-from tests.conftest import ROOT, bundled_flows
+from tests.conftest import REGISTRY, ROOT, bundled_flows
 
 COMMITTED = ROOT / "schemas" / "flow.schema.json"
 
 
 def test_committed_schema_is_in_sync_with_the_node_types() -> None:
-    assert COMMITTED.read_text(encoding="utf-8") == dumps(build_schema(default_registry())), (
+    assert COMMITTED.read_text(encoding="utf-8") == dumps(build_schema(REGISTRY)), (
         "schemas/flow.schema.json is stale: run 'flowctl schema --output schemas/flow.schema.json'"
     )
 
@@ -83,7 +82,7 @@ def _fields(schema: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]
 
 
 def test_every_field_has_a_description_for_editors() -> None:
-    schema = build_schema(default_registry())
+    schema = build_schema(REGISTRY)
     missing = [where for where, sub in _fields(schema) if "description" not in sub]
     assert missing == []
 
@@ -95,9 +94,9 @@ def test_bundled_flows_pass_plain_jsonschema_too() -> None:
         assert list(validator.iter_errors(yaml.safe_load(path.read_text()))) == [], path
 
 
-@pytest.mark.parametrize("type_name", default_registry().names())
+@pytest.mark.parametrize("type_name", REGISTRY.names())
 def test_a_config_error_is_reported_against_its_own_type_only(type_name: str) -> None:
-    schema = build_schema(default_registry())
+    schema = build_schema(REGISTRY)
     dispatch = schema["definitions"]["node"]["allOf"]
     node = {"type": type_name, "config": {"no_such_field": 1}}
     flow = {"version": 1, "name": "x", "start": "n", "nodes": {"n": node}}

@@ -18,11 +18,11 @@ from flowctl.language.contacts import Contact, parse_contact
 from flowctl.loading.yaml_file import load
 from flowctl.nodes.base import NodeSpec, NodeType, Outcome, RunContext, object_schema
 from flowctl.nodes.split import BUCKETS, bucket
-from flowctl.plugins.registry import Registration, Registry, default_registry
+from flowctl.plugins.registry import Registration, Registry
 from flowctl.simulate import Malformed, Tally, dry_run_audience, read_contacts, walk
 from flowctl.simulate.audience import bounded_lines
 from flowctl.validation import Validator
-from tests.conftest import FIXTURES, FLOWS
+from tests.conftest import FIXTURES, FLOWS, REGISTRY
 
 NOW = datetime(2026, 11, 20, 10, tzinfo=UTC)
 
@@ -192,7 +192,7 @@ PLUGINS = (Silent, Broken)
 
 def plugin_flow(node: str) -> PreparedFlow:
     extra = [Registration(cls(), "test-plugins", f"tests:{cls.__name__}") for cls in PLUGINS]
-    registry = Registry([*default_registry().registrations(), *extra])
+    registry = Registry([*REGISTRY.registrations(), *extra])
     text = f"version: 1\nname: p\nstart: first\nnodes:\n  first: {node}\n"
     document = load(text, "p.yaml").document
     assert document is not None
@@ -227,7 +227,7 @@ def test_execute_on_a_type_without_execution_logic_returns_a_failure() -> None:
 
 
 def test_builtins_execute_directly_as_well_as_through_prepare() -> None:
-    goal = default_registry().get("goal")
+    goal = REGISTRY.get("goal")
     assert goal is not None
     spec = NodeSpec("won", "goal", {"name": "sale"}, ())
     assert goal.execute(spec, RunContext(contact(), NOW, UTC)) == Outcome(

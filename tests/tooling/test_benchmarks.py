@@ -12,8 +12,7 @@ import yaml
 
 from benchmarks import __main__ as runner
 from benchmarks.flowgen import generate_flow
-from flowctl.plugins.registry import default_registry
-from flowctl.validation import get_validator
+from tests.conftest import REGISTRY, VALIDATOR
 
 
 @pytest.mark.parametrize("nodes", [1, 2, 3, 7, 40, 300])
@@ -21,7 +20,7 @@ from flowctl.validation import get_validator
 def test_generated_flows_are_valid(nodes: int, seed: int) -> None:
     text = generate_flow(nodes, seed)
     assert len(yaml.safe_load(text)["nodes"]) == nodes
-    assert get_validator().validate_source(text, "generated.yaml").diagnostics == ()
+    assert VALIDATOR.validate_source(text, "generated.yaml").diagnostics == ()
 
 
 def test_generation_is_deterministic_and_covers_every_node_type() -> None:
@@ -29,7 +28,7 @@ def test_generation_is_deterministic_and_covers_every_node_type() -> None:
     kinds = Counter(
         node["type"] for node in yaml.safe_load(generate_flow(200, 5))["nodes"].values()
     )
-    assert set(kinds) == set(default_registry().names())
+    assert set(kinds) == set(REGISTRY.names())
 
 
 def test_bench_names_select_with_or_without_prefix() -> None:

@@ -14,14 +14,13 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
 from flowctl.loading.yaml_file import load
-from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
-from tests.conftest import FIXTURES, bundled_flows
+from tests.conftest import FIXTURES, REGISTRY, bundled_flows
 
 from .test_schema_check import JSON, NAMES, NODE
 
-SCHEMA = build_schema(default_registry())
+SCHEMA = build_schema(REGISTRY)
 REFERENCE = Draft7Validator(SCHEMA)
 ACCEPTS = compile_schema(SCHEMA)
 FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))

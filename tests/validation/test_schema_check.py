@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
 from flowctl.loading.yaml_file import load
-from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.schema_check import SchemaChecker
-from tests.conftest import FIXTURES, bundled_flows
+from tests.conftest import FIXTURES, REGISTRY, bundled_flows
 
-SCHEMA = build_schema(default_registry())
+SCHEMA = build_schema(REGISTRY)
 REFERENCE = Draft7Validator(SCHEMA)
 CHECKER = SchemaChecker(SCHEMA)
 FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
@@ -89,7 +88,7 @@ JSON = st.recursive(
     max_leaves=10,
 )
 NODE = st.fixed_dictionaries(
-    {"type": st.sampled_from([*default_registry().names(), "nope", 3])},
+    {"type": st.sampled_from([*REGISTRY.names(), "nope", 3])},
     optional={"config": JSON, "next": JSON, "description": SCALARS, "extra": SCALARS},
 )
 

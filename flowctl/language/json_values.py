@@ -1,4 +1,8 @@
-"""JSON values as Draft-07 sees them: the type names, and equality where `True` is not `1`."""
+"""JSON values as Draft-07 sees them: the type names, and equality where `True` is not `1`.
+
+The one definition of "a JSON number" and of JSON equality, for every stage that compares
+values: the schema predicate (`validation/fast_schema.py`) and the conditions language.
+"""
 
 from __future__ import annotations
 

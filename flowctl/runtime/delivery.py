@@ -1,0 +1,151 @@
+"""Delivery: hand committed intents to their handlers, then record what they answered.
+
+The intent of every effect is in the store before a handler sees it; a claim (per worker,
+with a lease) keeps two workers from handing one effect over at once; a result is written only
+by the worker still holding the claim, and only after the handlers made their deliveries
+durable (`flush`). Effects of one run go in step order: while an earlier one is held up, the
+later ones wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from flowctl.effects import effect_from_json
+from flowctl.engine.state import CANCELLED
+from flowctl.handlers import base as handled
+from flowctl.handlers.base import Delivery, Handler, HandlerError, Result
+from flowctl.nodes.base import FAILED
+from flowctl.runtime.clock import Clock
+from flowctl.runtime.retry import RetryPolicy
+from flowctl.store import base as stored
+from flowctl.store.base import Batch, EffectRecord, RunStore
+
+LEASE = timedelta(minutes=5)  # how long a delivery claim lasts (a killed local worker's, not)
+
+
+class Handlers(Protocol):
+    """The handlers of one command, one per channel, built from the configuration."""
+
+    def for_channel(self, channel: str) -> Handler:
+        """The handler that performs effects of `channel`."""
+
+    def flush(self) -> None:
+        """Make every handler's deliveries durable (HandlerError when it cannot)."""
+
+
+class Courier:
+    """Delivers effects for one worker, over one store, with one set of handlers."""
+
+    def __init__(
+        self, store: RunStore, handlers: Handlers, clock: Clock, worker: str, batch_size: int
+    ) -> None:
+        self.store, self.handlers, self.clock, self.worker = store, handlers, clock, worker
+        self.batch_size = batch_size
+        self.failed: set[str] = set()  # runs a delivery failed, until the caller clears it
+
+    def deliver(self, effects: Sequence[EffectRecord] | None = None) -> int:
+        """Hand effects to their handlers and record the results: `effects` (just committed
+        intents) or one batch of those due. How many were handled."""
+        now = self.clock.now()
+        with self.store.batch() as batch:
+            if effects is None:
+                effects = self.store.due_effects(now, self.batch_size, self.worker)
+            if not effects:
+                return 0
+            claimed = batch.claim_effects([e.key for e in effects], self.worker, _wall() + LEASE)
+        results: list[tuple[EffectRecord, Result | None]] = []
+        blocked: set[str] = set()  # runs whose earlier effect did not go through: keep order
+        for effect in claimed:
+            if effect.run in blocked:
+                results.append((effect, None))
+                continue
+            outcome = self._deliver_one(effect)
+            if outcome.status not in (handled.DELIVERED, handled.SKIPPED):
+                blocked.add(effect.run)
+            results.append((effect, outcome))
+        try:
+            self.handlers.flush()
+        except HandlerError:
+            # The handlers could not make these deliveries durable: record none of them. Their
+            # intents stay pending with their keys, for the next worker to send again.
+            with self.store.batch() as batch:
+                batch.release_claims(self.worker)
+            raise
+        with self.store.batch() as batch:
+            for effect, result in results:
+                self._record(batch, effect, result, self.clock.now())
+        return len(results)
+
+    def _deliver_one(self, effect: EffectRecord) -> Result:
+        delivery = Delivery(
+            key=effect.key,
+            run=effect.run,
+            flow=effect.flow,
+            contact=effect.contact,
+            node=effect.node,
+            at=effect.at,
+            effect=effect_from_json(effect.effect),
+            attributes=effect.attributes or {},
+            attempt=effect.attempts,
+            in_doubt=effect.attempts > 1,
+        )
+        try:
+            return self.handlers.for_channel(effect.channel).deliver(delivery)
+        except Exception as exc:  # a handler's bug is a failed attempt, never a crash
+            return Result.retry(f"{type(exc).__name__}: {exc}")
+
+    def _record(
+        self, batch: Batch, effect: EffectRecord, result: Result | None, now: datetime
+    ) -> None:
+        if result is None:  # claimed but not tried: an earlier effect of its run is held up
+            batch.update_effect(replace(effect, attempts=effect.attempts - 1), self.worker)
+            return
+        if result.status == handled.DELIVERED:
+            batch.update_effect(
+                replace(effect, status=stored.DELIVERED, reply=result.reply, error=None),
+                self.worker,
+            )
+            return
+        if result.status == handled.SKIPPED:
+            batch.update_effect(
+                replace(effect, status=stored.SKIPPED, reply=result.reply, error=result.error),
+                self.worker,
+            )
+            return
+        policy = RetryPolicy.of(effect.retry)
+        later = None
+        if result.status != handled.FAILED:
+            later = policy.next_attempt(effect.key, effect.attempts, now, result.retry_after)
+        if later is not None:
+            batch.update_effect(
+                replace(effect, next_attempt_at=later, reply=result.reply, error=result.error),
+                self.worker,
+            )
+            return
+        error = result.error or "the handler failed"
+        if result.status != handled.FAILED:
+            error = (
+                f"{error} (after {effect.attempts} attempt{'s' if effect.attempts != 1 else ''})"
+            )
+        failed = replace(effect, status=stored.FAILED, reply=result.reply, error=error)
+        if batch.update_effect(failed, self.worker):
+            self._fail_run(batch, effect, error, now)
+
+    def _fail_run(self, batch: Batch, effect: EffectRecord, error: str, now: datetime) -> None:
+        """An effect that cannot be delivered fails its run at the effect's node."""
+        record = self.store.run(effect.run)
+        if record is None or record.status in (FAILED, CANCELLED):
+            return
+        message = f"node '{effect.node}': {effect.channel} delivery failed: {error}"
+        failed = replace(record, status=FAILED, node=effect.node, error=message, updated_at=now)
+        if batch.update_run(failed) is not None:
+            self.failed.add(record.id)
+
+
+def _wall() -> datetime:
+    """Wall-clock time for claims' leases: they are about processes, not the run's clock."""
+    return datetime.now(UTC)

@@ -1,0 +1,228 @@
+"""Decision checks: conditions that can never decide, goals no contact reaches, idle waits.
+
+They read what node types declare (`NodeType.decisions`, `converts`, `only_waits`), never a
+type's name, and run only on nodes the schema and the node's own checks accepted. They are
+conservative: `language.implication` proves a case shadowed or an `all` contradictory, or
+says nothing, so a finding here is always real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from flowctl.diagnostics.findings import Finding, Path
+from flowctl.language.conditions import check_condition
+from flowctl.language.explain import describe
+from flowctl.language.implication import conflict, implies, never_holds
+from flowctl.nodes.base import Decision, ExitKind, NodeSpec, NodeType
+from flowctl.plugins.registry import Registry
+from flowctl.validation.schema_errors import head, node_label
+
+#: Dead exits named in one `unreachable-goal` message.
+MAX_NAMED = 3
+
+
+def check_decisions(
+    data: Mapping[str, Any], registry: Registry, broken: set[str], whole: bool
+) -> Iterator[Finding]:
+    """Every decision check on the nodes not in `broken`; `whole`: the flow has no schema or
+    graph error, so paths through it mean something (the goal check needs that)."""
+    nodes = data["nodes"]
+    types: dict[str, NodeType] = {}
+    decided: dict[str, tuple[Decision, ...]] = {}
+    for node_id, node in nodes.items():
+        if node_id in broken or not isinstance(node, Mapping):
+            continue
+        node_type = registry.get(node["type"]) if isinstance(node.get("type"), str) else None
+        if node_type is None:
+            continue
+        types[node_id] = node_type
+        spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+        try:
+            decisions = node_type.decisions(spec)
+        except Exception as exc:  # a plugin's bug must not hide the other problems
+            registration = registry.registration(node_type.name)
+            origin = registration.distribution if registration else "?"
+            yield Finding(
+                "plugin-check-failed",
+                f"{node_label(data, node_id)}: the decisions of node type '{node_type.name}' "
+                f"(from '{origin}') crashed: {type(exc).__name__}: {exc}",
+                ("nodes", node_id),
+                at_key=True,
+            )
+            continue
+        # A malformed condition is invalid-condition's to report; nothing is proved about it.
+        if all(next(check_condition(d.condition, ()), None) is None for d in decisions):
+            decided[node_id] = decisions
+    dead: dict[tuple[str, str | None], str] = {}
+    for node_id, decisions in decided.items():
+        yield from _contradictions(data, decisions)
+        yield from _shadowed(data, node_id, decisions, dead)
+    yield from _useless_waits(data, types)
+    if whole and len(types) == len(nodes):
+        yield from _unreachable_goals(data, types, dead)
+
+
+def _contradictions(data: Mapping[str, Any], decisions: tuple[Decision, ...]) -> Iterator[Finding]:
+    for decision in decisions:
+        stack: list[tuple[Any, Path]] = [(decision.condition, decision.path)]
+        while stack:  # bounded: a well-formed condition nests at most MAX_DEPTH levels
+            condition, path = stack.pop()
+            if "all" in condition:
+                found = conflict(condition)
+                if found is not None:
+                    i, first, j, second = found
+                    at = (*path, "all", j)
+                    yield Finding(
+                        "contradiction",
+                        f"{head(data, (*path, 'all'))}: this 'all' can never hold: "
+                        f"{describe(second)} (item {j}) contradicts {describe(first)} (item {i})",
+                        at,
+                        hint="no contact meets both; did you mean 'any'?",
+                    )
+            for key in ("all", "any"):
+                stack += [
+                    (child, (*path, key, n)) for n, child in enumerate(condition.get(key, ()))
+                ]
+            if "not" in condition:
+                stack.append((condition["not"], (*path, "not")))
+
+
+def _shadowed(
+    data: Mapping[str, Any],
+    node_id: str,
+    decisions: tuple[Decision, ...],
+    dead: dict[tuple[str, str | None], str],
+) -> Iterator[Finding]:
+    """A decision after one that holds whenever it does never decides; record dead exits."""
+    reasons: dict[str | None, list[str | None]] = {}
+    for later, decision in enumerate(decisions):
+        reason: str | None = None
+        if never_holds(decision.condition):
+            reason = f"{decision.label} of '{node_id}' never holds"
+        else:
+            earlier = next(
+                (d for d in decisions[:later] if implies(decision.condition, d.condition)), None
+            )
+            if earlier is not None:
+                reason = f"{decision.label} of '{node_id}' never wins"
+                yield Finding(
+                    "shadowed-case",
+                    f"{node_label(data, node_id)}: {decision.label} can never win: whenever it "
+                    f"holds, {earlier.label}, tested before it, holds too",
+                    decision.path,
+                    hint="put the narrower case first, or remove this one",
+                    at_key=True,
+                )
+        reasons.setdefault(decision.exit, []).append(reason)
+    for exit_, why in reasons.items():
+        # An exit is dead only when every decision that leads to it is.
+        if all(why):
+            dead[(node_id, exit_)] = str(why[0])
+
+
+def _successors(node: Mapping[str, Any], node_type: NodeType) -> list[tuple[str | None, str]]:
+    """(exit, target) for each exit that leads to a node."""
+    following = node.get("next")
+    config = node.get("config") or {}
+    if node_type.exits_for(config).kind is ExitKind.NAMED and isinstance(following, Mapping):
+        return [(str(name), target) for name, target in following.items() if target is not None]
+    return [(None, following)] if isinstance(following, str) else []
+
+
+def _useless_waits(data: Mapping[str, Any], types: Mapping[str, NodeType]) -> Iterator[Finding]:
+    """A waiting node after some other node that nothing follows, or only more such waits."""
+    nodes = data["nodes"]
+    useless: set[str] = set()
+    for node_id in types:
+        chain: list[str] = []
+        current: str | None = node_id
+        # Follow single exits through waiting nodes; each id once, so a cycle also ends it.
+        while current is not None and current not in chain and current in types:
+            node_type = types[current]
+            config = nodes[current].get("config") or {}
+            if not node_type.only_waits or node_type.exits_for(config).kind is not ExitKind.SINGLE:
+                break
+            chain.append(current)
+            following = nodes[current].get("next")
+            if following is None:
+                useless.update(chain)
+                break
+            current = following if isinstance(following, str) else None
+    # Waits that the flow starts with trail nothing: a flow of waits alone is a timing fixture.
+    current = data.get("start")
+    while isinstance(current, str) and current in useless:
+        useless.discard(current)
+        current = nodes[current].get("next")
+    for node_id in types:
+        if node_id in useless:
+            yield Finding(
+                "useless-delay",
+                f"{node_label(data, node_id)}: nothing follows this wait but the end of the "
+                "flow: the contact waits for nothing",
+                ("nodes", node_id),
+                hint="remove it, or add the node that should come after it",
+                at_key=True,
+            )
+
+
+def _unreachable_goals(
+    data: Mapping[str, Any],
+    types: Mapping[str, NodeType],
+    dead: Mapping[tuple[str, str | None], str],
+) -> Iterator[Finding]:
+    """Goals that paths reach, but only through exits no contact can take."""
+    nodes = data["nodes"]
+    edges = {node_id: _successors(nodes[node_id], types[node_id]) for node_id in nodes}
+    reached = _reach(data["start"], edges, {})
+    live = _reach(data["start"], edges, dead)
+    for node_id, node_type in types.items():
+        if node_type.converts and node_id in reached and node_id not in live:
+            toward = _leads_to(node_id, edges)
+            causes = sorted(
+                {
+                    why
+                    for (source, exit_), why in dead.items()
+                    if source in live and any(e == exit_ and t in toward for e, t in edges[source])
+                }
+            )
+            named = "; ".join(causes[:MAX_NAMED]) + ("; ..." if len(causes) > MAX_NAMED else "")
+            yield Finding(
+                "unreachable-goal",
+                f"{node_label(data, node_id)}: no contact can reach this goal: every path to it "
+                f"goes through an exit no contact takes ({named})",
+                ("nodes", node_id),
+                hint="fix the condition that decides the way to it",
+                at_key=True,
+            )
+
+
+def _reach(
+    start: str,
+    edges: Mapping[str, list[tuple[str | None, str]]],
+    dead: Mapping[tuple[str, str | None], str],
+) -> set[str]:
+    seen, queue = {start}, [start]
+    while queue:
+        source = queue.pop()
+        for exit_, target in edges[source]:
+            if (source, exit_) not in dead and target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _leads_to(goal: str, edges: Mapping[str, list[tuple[str | None, str]]]) -> set[str]:
+    """The nodes from which some path reaches `goal`, `goal` included."""
+    before: dict[str, list[str]] = {node_id: [] for node_id in edges}
+    for source, targets in edges.items():
+        for _, target in targets:
+            before[target].append(source)
+    seen, queue = {goal}, [goal]
+    while queue:
+        for source in before[queue.pop()]:
+            if source not in seen:
+                seen.add(source)
+                queue.append(source)
+    return seen

@@ -1,0 +1,273 @@
+"""Real runs through the commands: pinned flows, failures, `runs retry` and `runs cancel`,
+and state files that cannot be used."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import FLOWS
+from tests.handlers.conftest import WebServer
+from tests.runtime.conftest import NOW, flowctl, ok, outbox
+
+LATER = "2026-11-24T10:00:00Z"  # after post-purchase's three days
+
+
+def _contact(project: Path, **attributes: Any) -> Path:
+    data = json.loads((FLOWS / "contact.sample.json").read_text(encoding="utf-8"))
+    data["attributes"].update(attributes)
+    path = project / "contact.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def _runs(*filters: str) -> list[dict[str, Any]]:
+    listed = ok("runs", "list", *filters, "--format", "json").stdout
+    return [json.loads(line) for line in listed.splitlines()]
+
+
+def _shown(run: str) -> dict[str, Any]:
+    trace: dict[str, Any] = json.loads(ok("runs", "show", run, "--format", "json").stdout)
+    return trace
+
+
+def _templates_sent() -> list[str]:
+    return [line["effect"]["send"]["template_id"] for line in outbox(Path.cwd())]
+
+
+# --- pinned flows -----------------------------------------------------------------------------
+
+
+def test_an_edited_flow_file_never_changes_runs_in_flight(project: Path) -> None:
+    flow = project / "post-purchase.yaml"
+    shutil.copy(FLOWS / "post-purchase.yaml", flow)
+    pinned = hashlib.sha256(flow.read_bytes()).hexdigest()
+    ok("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("shoes_xsell", "edited_offer"), encoding="utf-8"
+    )
+
+    ok("worker", "--once", "--now", LATER)
+
+    assert _templates_sent() == ["thanks_v2", "shoes_xsell"]
+    (run,) = _runs()
+    assert run["status"] == "completed"
+    assert _shown(run["run"])["digest"] == pinned
+    assert pinned[:12] in ok("runs", "show", run["run"]).stdout
+
+
+def test_a_deleted_flow_file_never_stops_runs_in_flight(project: Path) -> None:
+    flow = project / "post-purchase.yaml"
+    shutil.copy(FLOWS / "post-purchase.yaml", flow)
+    ok("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+    flow.unlink()
+
+    ok("worker", "--once", "--now", LATER)
+
+    assert _templates_sent() == ["thanks_v2", "shoes_xsell"]
+    assert [run["status"] for run in _runs()] == ["completed"]
+
+
+def test_a_new_version_of_the_flow_gets_new_runs_and_leaves_the_old_ones(
+    project: Path,
+) -> None:
+    flow = project / "post-purchase.yaml"
+    shutil.copy(FLOWS / "post-purchase.yaml", flow)
+    first = hashlib.sha256(flow.read_bytes()).hexdigest()
+    ok("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("shoes_xsell", "edited_offer"), encoding="utf-8"
+    )
+    second = hashlib.sha256(flow.read_bytes()).hexdigest()
+    other = _contact(project, email="bo@example.com")
+    data = json.loads(other.read_text(encoding="utf-8"))
+    other.write_text(json.dumps({**data, "id": "c-2002"}), encoding="utf-8")
+    ok("run", str(flow), "--contact", str(other), "--now", NOW)
+
+    ok("worker", "--once", "--now", LATER)
+
+    digests = {run["contact"]: _shown(run["run"])["digest"] for run in _runs()}
+    assert digests == {"c-1001": first, "c-2002": second}
+    sent = {(line["contact"], line["effect"]["send"]["template_id"]) for line in outbox(project)}
+    assert ("c-1001", "shoes_xsell") in sent
+    assert ("c-2002", "edited_offer") in sent
+
+
+# --- failures, retry and cancel -------------------------------------------------------------
+
+
+def _webhook_flow(project: Path, url: str) -> Path:
+    flow = project / "notify.yaml"
+    flow.write_text(
+        "version: 1\n"
+        "name: notify\n"
+        "start: call\n"
+        "nodes:\n"
+        "  call:\n"
+        "    type: webhook\n"
+        f"    config: {{url: '{url}', body: {{contact: '{{{{ id }}}}'}},\n"
+        "             retry: {max_attempts: 1}}\n"
+        "    next: thanks\n"
+        "  thanks: {type: send_message, config: {channel: email, template_id: thanks_v2}}\n",
+        encoding="utf-8",
+    )
+    (project / ".flowctl.toml").write_text('[channels.http]\nhandler = "http"\n', "utf-8")
+    return flow
+
+
+def test_a_refused_webhook_fails_the_run_at_its_node_and_retry_resumes_it(
+    project: Path, web_server: WebServer
+) -> None:
+    web_server.routes["/hook"] = (400, {}, b"bad request")
+    flow = _webhook_flow(project, web_server.url + "/hook")
+
+    failed = flowctl("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+
+    assert failed.exit_code == 1, failed.stderr
+    (run,) = _runs("--status", "failed")
+    shown = ok("runs", "show", run["run"]).stdout
+    assert "call" in shown
+    assert "400" in shown
+    assert outbox(project) == []  # the send after the webhook never happened
+
+    web_server.routes["/hook"] = (200, {}, b"ok")
+    ok("runs", "retry", run["run"], "--now", LATER)
+
+    assert [r["status"] for r in _runs()] == ["completed"]
+    keys = [request.headers["Idempotency-Key"] for request in web_server.requests]
+    assert keys == [f"{run['run']}:call:0"] * 2  # the same key on the retry
+    assert [line["node"] for line in outbox(project)] == ["thanks"]
+
+
+def test_retry_failed_resumes_every_failed_run(project: Path, web_server: WebServer) -> None:
+    web_server.routes["/hook"] = (500, {}, b"down")
+    flow = _webhook_flow(project, web_server.url + "/hook")
+    contacts = project / "contacts.jsonl"
+    contacts.write_text(
+        "".join(json.dumps({"id": f"c-{n}", "attributes": {}}) + "\n" for n in range(3)), "utf-8"
+    )
+    assert flowctl("run", str(flow), "--contacts", str(contacts), "--now", NOW).exit_code == 1
+    assert len(_runs("--status", "failed")) == 3
+
+    web_server.routes["/hook"] = (200, {}, b"ok")
+    ok("runs", "retry", "--failed", "--now", LATER)
+
+    assert sorted(r["status"] for r in _runs()) == ["completed"] * 3
+    assert sorted(line["contact"] for line in outbox(project)) == ["c-0", "c-1", "c-2"]
+
+
+def test_a_cancelled_run_sends_nothing_more(project: Path) -> None:
+    flow = FLOWS / "post-purchase.yaml"
+    ok("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+    (run,) = _runs("--status", "waiting")
+
+    ok("runs", "cancel", run["run"])
+    ok("worker", "--once", "--now", LATER)
+
+    assert [r["status"] for r in _runs()] == ["cancelled"]
+    assert _templates_sent() == ["thanks_v2"]
+
+
+def test_retry_and_cancel_of_unknown_runs_say_so(project: Path) -> None:
+    ok("run", str(FLOWS / "post-purchase.yaml"), "--contact", str(_contact(project)))
+    for command in ("retry", "cancel"):
+        result = flowctl("runs", command, "no-such-run")
+        assert result.exit_code == 2, (command, result.stdout, result.stderr)
+        assert "no-such-run" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# --- handlers that cannot make deliveries durable ---------------------------------------------
+
+
+def test_an_outbox_that_cannot_be_synced_records_nothing_as_delivered(project: Path) -> None:
+    """/dev/null takes the line but cannot be synced: nothing counts as delivered, and the next
+    worker (with a working outbox) sends the effect with the same key, once."""
+    (project / ".flowctl.toml").write_text('[outbox]\npath = "/dev/null"\n', "utf-8")
+    flow = str(FLOWS / "post-purchase.yaml")
+
+    result = flowctl("run", flow, "--contact", str(_contact(project)), "--now", NOW)
+
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "cannot sync /dev/null" in result.stderr
+    (run,) = _runs()
+    (step,) = (s for s in _shown(run["run"])["steps"] if s["node"] == "thank_you")
+    assert step["status"] == "pending"
+
+    (project / ".flowctl.toml").write_text("", "utf-8")
+    ok("worker", "--once", "--now", NOW)
+
+    assert [(line["key"], line["effect"]["send"]["template_id"]) for line in outbox(project)] == [
+        (f"{run['run']}:thank_you:0", "thanks_v2")
+    ]
+
+
+# --- state files that cannot be used ----------------------------------------------------------
+
+
+def _state(project: Path) -> Path:
+    return project / ".flowctl" / "state.db"
+
+
+def _refused(project: Path, words: str) -> None:
+    before = _state(project).read_bytes()
+    for args in (
+        ("run", str(FLOWS / "post-purchase.yaml"), "--contact", str(_contact(project))),
+        ("worker", "--once"),
+        ("event", "c-1001", "purchased"),
+        ("runs", "list"),
+    ):
+        result = flowctl(*args)
+        assert result.exit_code == 2, (args, result.stdout, result.stderr)
+        assert words in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+    assert _state(project).read_bytes() == before
+    assert not (project / ".flowctl" / "outbox.jsonl").exists()
+
+
+def test_a_corrupt_state_file_stops_every_command(project: Path) -> None:
+    _state(project).parent.mkdir()
+    _state(project).write_bytes(b"this is not a database, only some text " * 200)
+    _refused(project, "not an SQLite database")
+
+
+def test_a_state_file_from_a_newer_flowctl_stops_every_command(project: Path) -> None:
+    ok("worker", "--once")
+    conn = sqlite3.connect(_state(project))
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    _refused(project, "newer flowctl")
+
+
+def test_a_state_file_locked_past_the_timeout_stops_the_writers(
+    project: Path, monkeypatch: Any
+) -> None:
+    ok("worker", "--once")
+    monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", "0.2")
+    holder = sqlite3.connect(_state(project), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        result = flowctl(
+            "run", str(FLOWS / "post-purchase.yaml"), "--contact", str(_contact(project))
+        )
+        assert result.exit_code == 2, (result.stdout, result.stderr)
+        assert "locked by another process" in result.stderr
+        event = flowctl("event", "c-1001", "purchased")
+        assert event.exit_code == 2, (event.stdout, event.stderr)
+        assert "locked by another process" in event.stderr
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _runs() == []
+    assert not (project / ".flowctl" / "outbox.jsonl").exists()
+
+
+def test_a_bad_lock_timeout_is_a_usage_error(project: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", "soon")
+    result = flowctl("worker", "--once")
+    assert result.exit_code == 2
+    assert "FLOWCTL_LOCK_TIMEOUT" in result.stderr
