@@ -18,9 +18,9 @@ from typing import TextIO
 from flowctl.compose import compose
 from flowctl.config.settings import Config
 from flowctl.diagnostics.findings import FileResult
-from flowctl.errors import ExitCode, InputError, reader_may_leave
+from flowctl.errors import InputError, reader_may_leave
 from flowctl.loading.sources import STDIN, display_name, expand, file_error, read_input
-from flowctl.reporters import Format, ReportOptions, is_valid, reporters
+from flowctl.reporters import Format, ReportOptions, exit_code, reporters
 from flowctl.validation.suppressions import apply
 
 
@@ -61,11 +61,10 @@ def validate_files(request: ValidateRequest, stdout: TextIO, stderr: TextIO) -> 
     strict = config.strict if request.strict is None else request.strict
     options = ReportOptions(strict=strict, quiet=request.quiet)
     # Decided before the report is written: a reader that stops early changes nothing.
-    passed = all(is_valid(result, options) for result in results)
-    code = ExitCode.ERROR if inputs.problems else ExitCode.OK if passed else ExitCode.FAILED
+    code = exit_code(results, inputs.problems, options)
     if results or not inputs.problems or request.output_format is not Format.TEXT:
         with reader_may_leave():  # not "✓ 0 files valid" when nothing was read
-            report(results, request, options, stdout)
+            report(results, request, options, stdout, inputs.problems)
     for problem in inputs.problems:
         stderr.write(f"flowctl: error: {problem}\n")
     return code
@@ -81,15 +80,19 @@ def _check_output(output: str | None, files: list[str]) -> None:
 
 
 def report(
-    results: list[FileResult], request: ValidateRequest, options: ReportOptions, stdout: TextIO
+    results: list[FileResult],
+    request: ValidateRequest,
+    options: ReportOptions,
+    stdout: TextIO,
+    unreadable: list[str],
 ) -> None:
     """Write the report to stdout, or to the output file in one piece."""
     reporter = reporters()[request.output_format]
     if request.output in (None, STDIN):  # `--output -` is stdout, as for most tools
-        reporter(stdout, options).report(results)
+        reporter(stdout, options, unreadable).report(results)
         return
     buffer = io.StringIO()
-    reporter(buffer, options).report(results)
+    reporter(buffer, options, unreadable).report(results)
     try:
         Path(request.output).write_text(buffer.getvalue(), encoding="utf-8")
     except OSError as exc:

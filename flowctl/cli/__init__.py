@@ -26,7 +26,7 @@ app = typer.Typer(
     name="flowctl",
     help="Validate, dry-run and run marketing-automation flows kept as YAML files.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

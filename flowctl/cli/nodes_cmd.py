@@ -7,12 +7,15 @@ from typing import Any
 
 import typer
 
+from flowctl.cli import _complete
 from flowctl.cli._errors import error_handler
 from flowctl.errors import UsageError
 
 
 def nodes(
-    type_name: str | None = typer.Argument(None, metavar="[TYPE]", help="Show one node type."),
+    type_name: str | None = typer.Argument(
+        None, metavar="[TYPE]", help="Show one node type.", autocompletion=_complete.node_types
+    ),
 ) -> None:
     """List the installed node types, or show one type's config fields, exits and an example."""
     from rich.syntax import Syntax

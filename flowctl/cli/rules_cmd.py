@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from flowctl.cli import _complete
 from flowctl.cli._errors import error_handler
 from flowctl.errors import UsageError
 
@@ -25,7 +26,9 @@ def describe(rule_id: str) -> str:
 
 
 def rules(
-    rule_id: str | None = typer.Argument(None, metavar="[RULE]", help="Show one rule."),
+    rule_id: str | None = typer.Argument(
+        None, metavar="[RULE]", help="Show one rule.", autocompletion=_complete.rule_ids
+    ),
 ) -> None:
     """The rules `validate` checks: what each means, why, and an example that breaks it.
 

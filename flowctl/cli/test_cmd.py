@@ -52,10 +52,11 @@ def test(
 
     with error_handler():
         parts = compose()
-        chosen = list(paths or ()) or configured_paths(parts.config)
+        config = parts.config
+        chosen = list(paths or ()) or configured_paths(config)
         if output not in (None, STDIN) and output.endswith(TEST_SUFFIXES):
             raise UsageError(f"--output {output} looks like a flow test file; pick another name")
-        result = run_suite(chosen, parts.config, parts.validator, min_coverage)
+        result = run_suite(chosen, config, parts.validator, min_coverage)
         reporter = suite_reporters()[output_format]
         if output in (None, STDIN):
             with reader_may_leave():

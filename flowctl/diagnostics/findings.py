@@ -44,6 +44,26 @@ class Finding:
 
 
 @dataclass(frozen=True, slots=True)
+class Related:
+    """Another place in the same file that explains a diagnostic (a duplicate key's first copy)."""
+
+    message: str
+    line: int
+    column: int
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem in one file, ready for a reporter."""
 
@@ -57,6 +77,7 @@ class Diagnostic:
     end_column: int | None = None
     pointer: str = ""
     hint: str | None = None
+    related: tuple[Related, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -78,7 +99,28 @@ class Diagnostic:
             "end_column": self.end_column,
             "pointer": self.pointer,
             "hint": self.hint,
+            "related": [place.to_dict() for place in self.related],
         }
+
+
+class SuppressionKind(StrEnum):
+    """Where a diagnostic was silenced, in SARIF's words."""
+
+    IN_SOURCE = "inSource"  # a `# flowctl: ignore[RULE]` comment in the file
+    EXTERNAL = "external"  # the configuration: `ignore` or `per-path-ignores`
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A diagnostic that a suppression silenced: kept for the formats that show it as such."""
+
+    diagnostic: Diagnostic
+    kind: SuppressionKind
+    justification: str
+
+    def to_dict(self) -> dict[str, Any]:
+        suppression = {"kind": str(self.kind), "justification": self.justification}
+        return {**self.diagnostic.to_dict(), "suppression": suppression}
 
 
 @dataclass(frozen=True)
@@ -88,6 +130,7 @@ class FileResult:
     path: str
     diagnostics: tuple[Diagnostic, ...] = field(default=())
     source: str = field(default="", repr=False, compare=False)  # for showing offending lines
+    suppressed: tuple[Suppressed, ...] = field(default=())  # silenced; not part of the verdict
 
     @property
     def errors(self) -> int:

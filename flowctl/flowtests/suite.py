@@ -75,8 +75,8 @@ def run_suite(
     validator: Validator,
     min_coverage: float | None = None,
 ) -> SuiteResult:
-    """Run every case of the test files `paths` name (files, directories, globs, `-`); flows
-    are validated by `validator`, with `config`, as `flowctl validate` would."""
+    """Run every case of the test files `paths` name (files, directories, globs, `-`), their
+    flows checked by `validator` with `config`."""
     inputs = expand(paths, TEST_FILES)
     flows = Flows(config, validator)
     reports = []

@@ -94,7 +94,12 @@ class HandlerError(FlowctlError):
 
 
 class Handler(Protocol):
-    """Performs the effects of one channel."""
+    """Performs the effects of one channel.
+
+    By default the runtime records each result (after `flush`) before the next delivery, so a
+    crash re-sends at most the one effect in flight. A handler that finds a re-sent key by
+    itself (the outbox) sets a class attribute `confirms_in_batches = True`; its results are
+    then recorded once per batch."""
 
     def deliver(self, delivery: Delivery) -> Result:
         """Perform one effect; never raise for the receiver's failures."""

@@ -21,7 +21,7 @@ from flowctl.language.contacts import Contact, event_to_json, get_attribute
 from flowctl.language.durations import parse_duration
 from flowctl.language.operators import first_event, leaf_test
 
-#: Longest quotation of an attribute value in a line; the JSON form keeps the whole value.
+#: Longest quotation of a value or an operand in a line; the JSON form keeps them whole.
 MAX_SHOWN = 80
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.@/-]*")
 _NOT_PLAIN = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
@@ -113,7 +113,7 @@ def _leaf(condition: Mapping[str, Any], contact: Contact) -> Explanation:
     data: dict[str, Any] = {"attribute": path, "operator": op, "operand": operand, "found": found}
     if found:
         data["value"] = value
-    return Explanation(f"{had}; {op} {flow_style(operand)}", result, data)
+    return Explanation(f"{had}; {op} {_cut(flow_style(operand))}", result, data)
 
 
 def _event(condition: Mapping[str, Any], contact: Contact, now: datetime) -> Explanation:
@@ -157,7 +157,10 @@ def flow_style(value: Any) -> str:
 
 def _quote(value: Any) -> str:
     """An attribute value as JSON, cut to `MAX_SHOWN` characters."""
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _cut(json.dumps(value, ensure_ascii=False, separators=(", ", ": ")))
+
+
+def _cut(text: str) -> str:
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 3] + "..."
 
 

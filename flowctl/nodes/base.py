@@ -239,7 +239,9 @@ class NodeType:
 
         Dry runs explain them (`--explain`) and validation checks them (shadowed cases,
         contradictions), so a type that routes by conditions should declare them and decide
-        by them, in this order, in `prepare`. Called only on a config the schema accepted.
+        by them, in this order, in `prepare`. Called only on a config the schema accepted and
+        `check` found nothing in, so `check` must report a malformed condition (with
+        `flowctl.language.conditions.check_condition`).
         """
         return ()
 

@@ -34,6 +34,7 @@ class Summary:
     valid: int
     errors: int
     warnings: int
+    suppressed: int = 0
 
     @classmethod
     def of(cls, results: Sequence[FileResult], options: ReportOptions) -> Summary:
@@ -42,7 +43,18 @@ class Summary:
             valid=sum(1 for r in results if is_valid(r, options)),
             errors=sum(r.errors for r in results),
             warnings=sum(r.warnings for r in results),
+            suppressed=sum(len(r.suppressed) for r in results),
         )
+
+
+def exit_code(
+    results: Sequence[FileResult], unreadable: Sequence[str], options: ReportOptions
+) -> int:
+    """`flowctl validate`'s exit code: 2 when a path named nothing readable, else 1 when a
+    file is invalid, else 0. The machine-readable formats state it too."""
+    if unreadable:
+        return 2
+    return 0 if all(is_valid(result, options) for result in results) else 1
 
 
 def plural(count: int, word: str) -> str:
@@ -50,14 +62,16 @@ def plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def summary_line(summary: Summary) -> str:
-    """`✓ 5 files valid`, or `✗ 7 errors, 0 warnings in 3 files (3 invalid)`."""
+def summary_line(summary: Summary, unreadable: int = 0) -> str:
+    """`✓ 5 files valid`, or `✗ 7 errors, 0 warnings in 3 files (3 invalid)`; never a ✓ when
+    `unreadable` paths named nothing readable."""
     problems = plural(summary.errors, "error") + ", " + plural(summary.warnings, "warning")
-    if summary.valid == summary.files:
+    if summary.valid == summary.files and not unreadable:
         words = f"{plural(summary.files, 'file')} valid"
         return f"✓ {words} ({problems})" if summary.warnings else f"✓ {words}"
     invalid = summary.files - summary.valid
-    return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid)"
+    not_read = f", {plural(unreadable, 'path')} not read" if unreadable else ""
+    return f"✗ {problems} in {plural(summary.files, 'file')} ({invalid} invalid{not_read})"
 
 
 def with_hint(diagnostic: Diagnostic) -> str:
@@ -68,13 +82,20 @@ def with_hint(diagnostic: Diagnostic) -> str:
 
 
 class Reporter:
-    """Base of the output formats."""
+    """Base of the output formats.
+
+    `unreadable` holds one message per PATH argument that named nothing readable: the files
+    read are still reported, and a format that has a place for it says the run did not succeed.
+    """
 
     name: ClassVar[Format]
 
-    def __init__(self, stream: TextIO, options: ReportOptions) -> None:
+    def __init__(
+        self, stream: TextIO, options: ReportOptions, unreadable: Sequence[str] = ()
+    ) -> None:
         self.stream = stream
         self.options = options
+        self.unreadable = tuple(unreadable)
 
     def report(self, results: Sequence[FileResult]) -> None:
         raise NotImplementedError

@@ -50,5 +50,8 @@ class GithubReporter(Reporter):
         for result in results:
             for diagnostic in result.diagnostics:
                 self.stream.write(command(diagnostic) + "\n")
+        for problem in self.unreadable:  # no file to put it on: an annotation of the run
+            self.stream.write(f"::error title=flowctl::{escape_data(problem)}\n")
         if not self.options.quiet:
-            self.stream.write(summary_line(Summary.of(results, self.options)) + "\n")
+            summary = Summary.of(results, self.options)
+            self.stream.write(summary_line(summary, len(self.unreadable)) + "\n")

@@ -37,6 +37,13 @@ class Handlers(Protocol):
         """Make every handler's deliveries durable (HandlerError when it cannot)."""
 
 
+def confirms_each(handler: Handler) -> bool:
+    """Whether the runtime records each of `handler`'s results before its next delivery (so a
+    crash re-sends at most one effect): unless the handler says its deliveries may be confirmed
+    in batches (`confirms_in_batches = True`, the outbox: it finds a re-sent key itself)."""
+    return not getattr(handler, "confirms_in_batches", False)
+
+
 class Courier:
     """Delivers effects for one worker, over one store, with one set of handlers."""
 
@@ -59,15 +66,25 @@ class Courier:
             claimed = batch.claim_effects([e.key for e in effects], self.worker, _wall() + LEASE)
         results: list[tuple[EffectRecord, Result | None]] = []
         blocked: set[str] = set()  # runs whose earlier effect did not go through: keep order
-        for effect in claimed:
-            if effect.run in blocked:
-                results.append((effect, None))
-                continue
-            outcome = self._deliver_one(effect)
-            if outcome.status not in (handled.DELIVERED, handled.SKIPPED):
-                blocked.add(effect.run)
-            results.append((effect, outcome))
+        handled_count = 0
         try:
+            for effect in claimed:
+                handled_count += 1
+                if effect.run in blocked:
+                    results.append((effect, None))
+                    continue
+                handler = self.handlers.for_channel(effect.channel)
+                outcome = self._deliver_one(handler, effect)
+                if outcome.status not in (handled.DELIVERED, handled.SKIPPED):
+                    blocked.add(effect.run)
+                if confirms_each(handler):
+                    # Mail and HTTP calls cannot be looked up afterwards: confirm this one
+                    # before the next, so a crash re-sends at most this one.
+                    handler.flush()
+                    with self.store.batch() as batch:
+                        self._record(batch, effect, outcome, self.clock.now())
+                else:
+                    results.append((effect, outcome))
             self.handlers.flush()
         except HandlerError:
             # The handlers could not make these deliveries durable: record none of them. Their
@@ -78,9 +95,9 @@ class Courier:
         with self.store.batch() as batch:
             for effect, result in results:
                 self._record(batch, effect, result, self.clock.now())
-        return len(results)
+        return handled_count
 
-    def _deliver_one(self, effect: EffectRecord) -> Result:
+    def _deliver_one(self, handler: Handler, effect: EffectRecord) -> Result:
         delivery = Delivery(
             key=effect.key,
             run=effect.run,
@@ -94,7 +111,7 @@ class Courier:
             in_doubt=effect.attempts > 1,
         )
         try:
-            return self.handlers.for_channel(effect.channel).deliver(delivery)
+            return handler.deliver(delivery)
         except Exception as exc:  # a handler's bug is a failed attempt, never a crash
             return Result.retry(f"{type(exc).__name__}: {exc}")
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from flowctl.language.conditions import CONDITION_SCHEMA
 from flowctl.language.durations import DURATION_SCHEMA, TIME_OF_DAY_SCHEMA
+from flowctl.nodes.base import NodeType
 from flowctl.plugins.registry import Registry
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
@@ -57,6 +58,27 @@ def _next_schema() -> dict[str, Any]:
     }
 
 
+def _type_schema(registry: Registry) -> dict[str, Any]:
+    """`type`, with one description per type: editors show each beside its completion.
+
+    `markdownEnumDescriptions` (yaml-language-server, VS Code) and `enumDescriptions` follow the
+    order of `enum`; other clients ignore both and keep the short `description`.
+    """
+    names = registry.names()
+    types = {node_type.name: node_type for node_type in registry}
+    return {
+        "type": "string",
+        "enum": names,
+        "description": "The node type: one of the installed types (`flowctl nodes` lists them).",
+        "enumDescriptions": [types[name].summary for name in names],
+        "markdownEnumDescriptions": [_type_markdown(types[name]) for name in names],
+    }
+
+
+def _type_markdown(node_type: NodeType) -> str:
+    return f"**{node_type.name}**: {node_type.summary}\n\nExits: {node_type.exits.describe()}."
+
+
 def _node_schema(registry: Registry) -> dict[str, Any]:
     dispatch = []
     for node_type in registry:
@@ -71,17 +93,12 @@ def _node_schema(registry: Registry) -> dict[str, Any]:
                 "then": then,
             }
         )
-    catalogue = "; ".join(f"{t.name}: {t.summary}" for t in registry)
     return {
         "type": "object",
         "description": "One step of the flow.",
         "required": ["type"],
         "properties": {
-            "type": {
-                "type": "string",
-                "enum": registry.names(),
-                "description": f"The node type. {catalogue}",
-            },
+            "type": _type_schema(registry),
             "description": {"type": "string", "description": "What this step is for."},
             "config": {
                 "type": "object",
@@ -100,6 +117,8 @@ def build_schema(registry: Registry) -> dict[str, Any]:
     definitions["node"] = _node_schema(registry)
     for node_type in registry:
         fragment = dict(node_type.config_schema)
+        # Editors name a definition by its title; without one they show `config:send_message`.
+        fragment.setdefault("title", f"{node_type.name} config")
         fragment.setdefault("description", node_type.summary)
         definitions[config_definition(node_type.name)] = fragment
     return {

@@ -28,6 +28,7 @@ from flowctl.nodes.base import NodeSpec
 from flowctl.plugins.registry import Registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.decisions import check_decisions
+from flowctl.validation.duplicates import with_first_copies
 from flowctl.validation.fast_schema import Undecided, compile_schema
 from flowctl.validation.graph import check_graph
 from flowctl.validation.schema_errors import Translator, head, node_label
@@ -74,8 +75,8 @@ class Validator:
     def validate_loaded(self, source: str | bytes, path: str) -> tuple[FileResult, Document | None]:
         """The result, and the loaded document (None when the YAML did not load)."""
         loaded = load(source, path, self.limits)
-        diagnostics = list(loaded.diagnostics)
         text = loaded.document.text if loaded.document else _as_text(source)
+        diagnostics = with_first_copies(loaded.diagnostics, text)
         if loaded.document is not None:
             diagnostics.extend(self.validate_document(loaded.document))
         return FileResult(path, sorted_diagnostics(diagnostics), text), loaded.document
@@ -108,16 +109,20 @@ class Validator:
         yield from _check_settings(data)
         graph = list(check_graph(data, self.registry))
         yield from graph
-        yield from self._node_checks(data, broken_nodes)
+        flagged: set[str] = set()  # nodes whose own checks found problems
+        yield from self._node_checks(data, broken_nodes, flagged)
         if isinstance(data.get("nodes"), Mapping):
             # Paths mean something only in a flow whose schema and graph hold.
             whole = not error_paths and all(
                 default_severity(finding.rule) is Severity.WARNING for finding in graph
             )
-            yield from check_decisions(data, self.registry, broken_nodes, whole)
+            yield from check_decisions(data, self.registry, broken_nodes, flagged, whole)
 
-    def _node_checks(self, data: Mapping[str, Any], skip: set[str]) -> Iterator[Finding]:
-        """Each node type's own checks, on nodes the schema accepted."""
+    def _node_checks(
+        self, data: Mapping[str, Any], skip: set[str], flagged: set[str]
+    ) -> Iterator[Finding]:
+        """Each node type's own checks, on nodes the schema accepted; the ids of the nodes they
+        find problems in go to `flagged`."""
         nodes = data.get("nodes")
         if not isinstance(nodes, Mapping):
             return
@@ -129,8 +134,9 @@ class Validator:
                 continue
             spec = NodeSpec.of(node_id, node_type.name, node)
             try:
-                yield from (_about_node(data, finding) for finding in list(node_type.check(spec)))
+                found = list(node_type.check(spec))
             except Exception as exc:  # a plugin's bug must not hide the other problems
+                flagged.add(node_id)
                 registration = self.registry.registration(node_type.name)
                 origin = registration.distribution if registration else "?"
                 yield Finding(
@@ -140,6 +146,10 @@ class Validator:
                     ("nodes", node_id),
                     at_key=True,
                 )
+                continue
+            if found:
+                flagged.add(node_id)
+            yield from (_about_node(data, finding) for finding in found)
 
 
 def _about_node(data: Mapping[str, Any], finding: Finding) -> Finding:

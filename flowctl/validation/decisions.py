@@ -1,7 +1,7 @@
 """Decision checks: conditions that can never decide, goals no contact reaches, idle waits.
 
 They read what node types declare (`NodeType.decisions`, `converts`, `only_waits`), never a
-type's name, and run only on nodes the schema and the node's own checks accepted. They are
+type's name, and look only at nodes the schema accepted and at well-formed conditions. They are
 conservative: `language.implication` proves a case shadowed or an `all` contradictory, or
 says nothing, so a finding here is always real.
 """
@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flowctl.diagnostics.findings import Finding, Path
-from flowctl.language.conditions import check_condition
 from flowctl.language.explain import describe
 from flowctl.language.implication import conflict, implies, never_holds
 from flowctl.nodes.base import Decision, ExitKind, NodeSpec, NodeType
@@ -24,13 +23,15 @@ MAX_NAMED = 3
 
 
 def check_decisions(
-    data: Mapping[str, Any], registry: Registry, broken: set[str], whole: bool
+    data: Mapping[str, Any], registry: Registry, broken: set[str], flagged: set[str], whole: bool
 ) -> Iterator[Finding]:
-    """Every decision check on the nodes not in `broken`; `whole`: the flow has no schema or
-    graph error, so paths through it mean something (the goal check needs that)."""
+    """Every decision check on the nodes not in `broken` (the schema refused them); the
+    decisions of nodes in `flagged` (their own checks found problems, such as a malformed
+    condition) are left alone. `whole`: the flow has no schema or graph error, so paths through
+    it mean something (the goal check needs that)."""
     nodes = data["nodes"]
     types: dict[str, NodeType] = {}
-    decided: dict[str, tuple[Decision, ...]] = {}
+    dead: dict[tuple[str, str | None], str] = {}
     for node_id, node in nodes.items():
         if node_id in broken or not isinstance(node, Mapping):
             continue
@@ -38,9 +39,12 @@ def check_decisions(
         if node_type is None:
             continue
         types[node_id] = node_type
+        if node_id in flagged or type(node_type).decisions is NodeType.decisions:
+            continue  # left alone, or a type that decides by no condition
         spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
         try:
             decisions = node_type.decisions(spec)
+            found = [*_contradictions(data, decisions), *_shadowed(data, node_id, decisions, dead)]
         except Exception as exc:  # a plugin's bug must not hide the other problems
             registration = registry.registration(node_type.name)
             origin = registration.distribution if registration else "?"
@@ -52,15 +56,11 @@ def check_decisions(
                 at_key=True,
             )
             continue
-        # A malformed condition is invalid-condition's to report; nothing is proved about it.
-        if all(next(check_condition(d.condition, ()), None) is None for d in decisions):
-            decided[node_id] = decisions
-    dead: dict[tuple[str, str | None], str] = {}
-    for node_id, decisions in decided.items():
-        yield from _contradictions(data, decisions)
-        yield from _shadowed(data, node_id, decisions, dead)
+        yield from found
     yield from _useless_waits(data, types)
-    if whole and len(types) == len(nodes):
+    # Without a dead exit, every goal a path reaches is reachable (unreachable-node covers
+    # the others), so the graph is walked only when there is one.
+    if dead and whole and len(types) == len(nodes):
         yield from _unreachable_goals(data, types, dead)
 
 

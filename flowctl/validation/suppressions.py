@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowctl.config.settings import Config
-from flowctl.diagnostics.findings import Diagnostic, FileResult, sorted_diagnostics
+from flowctl.diagnostics.findings import (
+    Diagnostic,
+    FileResult,
+    Suppressed,
+    SuppressionKind,
+    sorted_diagnostics,
+)
 from flowctl.diagnostics.rules import RULES, default_severity
 from flowctl.loading.sources import STDIN_NAME
 from flowctl.words import did_you_mean
@@ -162,8 +168,9 @@ def _node_id(pointer: str) -> str | None:
 
 
 def apply(result: FileResult, config: Config, document: Document | None) -> FileResult:
-    """`result` with the configuration and the file's suppression comments applied; `document`
-    is the file as the validator loaded it (None when its YAML did not load)."""
+    """`result` with the configuration and the file's suppression comments applied; what they
+    silence moves to `result.suppressed`, with the suppression that silenced it. `document` is
+    the file as the validator loaded it (None when its YAML did not load)."""
     off = rules_for_path(config, result.path)
     commented = _SEEN.search(result.source) is not None
     if not off and not config.severity and not commented:
@@ -175,16 +182,43 @@ def apply(result: FileResult, config: Config, document: Document | None) -> File
         by_line, problems = inline_suppressions(result)
         diagnostics.extend(problems)
         node_line = node_lines(document) if by_line else {}
-    kept = []
-    for diagnostic in diagnostics:
-        silenced = set(off)
-        # A comment never silences the report about a suppression comment, its own included.
-        if diagnostic.rule != "invalid-suppression":
-            silenced |= by_line.get(diagnostic.line, set())
-            node = _node_id(diagnostic.pointer)
-            if node is not None and node in node_line:
-                silenced |= by_line.get(node_line[node], set())
-        if diagnostic.rule not in silenced:
-            severity = config.severity.get(diagnostic.rule, diagnostic.severity)
-            kept.append(dataclasses.replace(diagnostic, severity=severity))
-    return dataclasses.replace(result, diagnostics=sorted_diagnostics(kept))
+    kept: list[Diagnostic] = []
+    suppressed: list[Suppressed] = []
+    for found in diagnostics:
+        severity = config.severity.get(found.rule, found.severity)
+        graded = dataclasses.replace(found, severity=severity)
+        silenced_by = _suppression(graded, config, off, by_line, node_line)
+        if silenced_by is None:
+            kept.append(graded)
+        else:
+            suppressed.append(Suppressed(graded, *silenced_by))
+    return dataclasses.replace(
+        result,
+        diagnostics=sorted_diagnostics(kept),
+        suppressed=tuple(sorted(suppressed, key=lambda s: s.diagnostic.sort_key())),
+    )
+
+
+def _suppression(
+    diagnostic: Diagnostic,
+    config: Config,
+    off: frozenset[str],
+    by_line: dict[int, set[str]],
+    node_line: dict[str, int],
+) -> tuple[SuppressionKind, str] | None:
+    """What silences `diagnostic`, if anything: a comment first, as the more specific."""
+    rule = diagnostic.rule
+    # A comment never silences the report about a suppression comment, its own included.
+    if rule != "invalid-suppression":
+        lines = [diagnostic.line]
+        node = _node_id(diagnostic.pointer)
+        if node is not None and node in node_line:
+            lines.append(node_line[node])
+        for line in lines:
+            if rule in by_line.get(line, ()):
+                return SuppressionKind.IN_SOURCE, f"'# flowctl: ignore[{rule}]' on line {line}"
+    if rule not in off:
+        return None
+    where = f" of {config.source.name}" if config.source else ""
+    setting = "ignore" if rule in config.ignore else "per-path-ignores"
+    return SuppressionKind.EXTERNAL, f"'{setting}' in the configuration{where}"

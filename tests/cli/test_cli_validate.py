@@ -70,10 +70,18 @@ def test_every_problem_of_every_file_is_reported_in_one_run(runner: CliRunner) -
 def test_json_output_has_the_documented_shape(runner: CliRunner) -> None:
     result = run(runner, "--format", "json", str(INVALID / "dangling-edge.yaml"), str(FLOWS))
     document = json.loads(result.output)
-    assert set(document) == {"files", "summary"}
-    assert document["summary"] == {"files": 6, "valid": 5, "errors": 1, "warnings": 1}
+    assert set(document) == {"version", "flowctl_version", "files", "unreadable", "summary"}
+    assert document["summary"] == {
+        "files": 6,
+        "valid": 5,
+        "errors": 1,
+        "warnings": 1,
+        "suppressed": 0,
+        "unreadable": 0,
+        "passed": False,
+    }
     first = document["files"][0]
-    assert set(first) == {"path", "valid", "diagnostics"}
+    assert set(first) == {"path", "valid", "diagnostics", "suppressed"}
     assert first["valid"] is False
     assert first["diagnostics"][0] == {
         "rule": "dangling-edge",
@@ -86,6 +94,7 @@ def test_json_output_has_the_documented_shape(runner: CliRunner) -> None:
         "end_column": 18,
         "pointer": "/nodes/a/next",
         "hint": "did you mean 'wait_2d'?",
+        "related": [],
     }
 
 

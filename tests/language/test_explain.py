@@ -101,11 +101,17 @@ def test_strings_that_would_read_as_something_else_are_quoted() -> None:
     )
 
 
-def test_long_values_are_cut_in_text_but_whole_in_json() -> None:
+def test_long_values_and_operands_are_cut_in_text_but_whole_in_json() -> None:
     contact = Contact("c", {"note": "x" * 200})
     explained = explain({"attribute": "note", "starts_with": "x"}, contact, NOW)
     assert explained.lines()[0] == f'note = "{"x" * 76}...; starts_with x -> true'
     assert explained.to_json()["value"] == "x" * 200
+    many = explain({"attribute": "note", "in": [f"n{i}" for i in range(50)]}, contact, NOW)
+    assert many.lines()[0].endswith(
+        "; in [n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11, n12, n13, n14, n15, n16, n..."
+        " -> false"
+    )
+    assert len(many.to_json()["operand"]) == 50
 
 
 def test_json_form() -> None:

@@ -145,3 +145,13 @@ def test_coloured_text_is_the_plain_text_with_escape_codes(
     coloured = validate(runner, *CORPUS).stdout
     assert "\x1b[" in coloured
     assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_github_annotates_unreadable_paths_and_never_says_all_valid(runner: CliRunner) -> None:
+    valid = str(FIXTURES.parent.parent / "flows" / "post-purchase.yaml")
+    result = validate(runner, "--format", "github", valid, "nowhere.yaml")
+    assert result.exit_code == 2
+    assert result.stdout == (
+        "::error title=flowctl::nowhere.yaml: no such file or directory\n"
+        "✗ 0 errors, 0 warnings in 1 file (0 invalid, 1 path not read)\n"
+    )

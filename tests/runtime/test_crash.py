@@ -19,12 +19,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import FLOWS
+from tests.handlers.conftest import MailServer
 from tests.runtime.conftest import NOW, ok, outbox
 
 FLOW = FLOWS / "post-purchase.yaml"
 CONTACTS = 1_200
 LATER = "2026-11-24T10:00:00Z"  # past every wait of the flow
 MAX_RESTARTS = 25
+MAILED = 300  # contacts of the SMTP crash test
 
 
 def audience(path: Path) -> Path:
@@ -142,3 +144,61 @@ def test_two_workers_on_one_state_never_deliver_an_effect_twice(project: Path) -
     effects, keys = delivered(project)
     assert effects == expected_effects(project, contacts)
     assert max(keys.values()) == 1
+
+
+def test_a_run_killed_while_mailing_re_sends_at_most_the_unconfirmed_mail(
+    project: Path, mail_server: MailServer
+) -> None:
+    """Through SMTP, each killed `run` may have sent one mail whose result was not recorded:
+    that one goes again, with the same Message-ID; every other mail goes once."""
+    templates = project / "templates"
+    templates.mkdir()
+    (templates / "thanks_v2.subject").write_text("Thanks\n", "utf-8")
+    (templates / "thanks_v2.txt").write_text("Thanks, {{ contact.id }}\n", "utf-8")
+    (project / ".flowctl.toml").write_text(
+        '[channels.email]\nhandler = "smtp"\nhost = "127.0.0.1"\n'
+        f'port = {mail_server.port}\nsecurity = "none"\nfrom = "shop@example.com"\n',
+        "utf-8",
+    )
+    contacts = project / "mailing.jsonl"
+    with contacts.open("w", encoding="utf-8") as handle:
+        for number in range(MAILED):
+            person = {"id": f"m-{number}", "attributes": {"email": f"m{number}@example.com"}}
+            handle.write(json.dumps(person) + "\n")
+    rng = random.Random(5)
+    kills = kill_while_mailing(
+        project, mail_server, rng, "run", str(FLOW), "--contacts", str(contacts)
+    )
+    # The killed runs' mails still in doubt or not yet tried: the worker sends them.
+    kills += kill_while_mailing(project, mail_server, rng, "worker", "--once")
+    ids = Counter(mail.message["Message-ID"] for mail in mail_server.mails)
+    keys = Counter(mail.message["X-Flowctl-Key"] for mail in mail_server.mails)
+    assert kills >= 1
+    assert len(keys) == MAILED  # every contact got the mail
+    assert {key.split(":")[1] for key in keys} == {"thank_you"}
+    assert len(ids) == MAILED  # a re-sent mail has its first copy's Message-ID
+    assert sum(keys.values()) - MAILED <= kills  # at most one mail again per kill
+
+
+def kill_while_mailing(
+    project: Path, mail_server: MailServer, rng: random.Random, *args: str
+) -> int:
+    """Run the command, killing it once the mail server got a random number more mails, until
+    it exits by itself; how many times it was killed."""
+    kills = 0
+    for _ in range(MAX_RESTARTS):
+        process = flowctl_process(project, *args)
+        target = len(mail_server.mails) + rng.randint(1, MAILED // 3)
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if len(mail_server.mails) >= target:
+                break
+            time.sleep(0.002)
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+            kills += 1
+            continue
+        assert process.returncode == 0, stderr_of(project)
+        return kills
+    pytest.fail(f"{args[0]} did not finish in {MAX_RESTARTS} tries")

@@ -107,3 +107,38 @@ def test_a_config_error_is_reported_against_its_own_type_only(type_name: str) ->
         branch = dispatch[schema_path[schema_path.index("allOf") + 1]]
         assert branch["if"]["properties"]["type"]["const"] == type_name
         assert schema_path[schema_path.index("allOf") + 2] == "then"
+
+
+def test_each_node_type_has_its_own_description_for_completion() -> None:
+    registry = REGISTRY
+    type_schema = build_schema(registry)["definitions"]["node"]["properties"]["type"]
+    names = type_schema["enum"]
+    assert names == registry.names()
+    markdown = type_schema["markdownEnumDescriptions"]
+    plain = type_schema["enumDescriptions"]
+    assert len(markdown) == len(plain) == len(names)
+    for name, shown, text in zip(names, markdown, plain, strict=True):
+        node_type = registry.get(name)
+        assert node_type is not None
+        assert shown == f"**{name}**: {node_type.summary}\n\nExits: {node_type.exits.describe()}."
+        assert text == node_type.summary
+    assert ";" not in type_schema["description"]  # not the old run-on catalogue of every type
+
+
+def test_each_config_definition_has_a_title() -> None:
+    definitions = build_schema(REGISTRY)["definitions"]
+    titles = {
+        name: sub.get("title") for name, sub in definitions.items() if name.startswith("config:")
+    }
+    assert titles == {f"config:{name}": f"{name} config" for name in REGISTRY.names()}
+
+
+def test_editor_docs_set_yaml_1_1_like_flowctl() -> None:
+    """The documented VS Code settings are JSON that sets the YAML version flowctl reads."""
+    text = (ROOT / "docs" / "editors.md").read_text(encoding="utf-8")
+    blocks = [json.loads(part.split("```")[0]) for part in text.split("```json\n")[1:]]
+    settings = next(block for block in blocks if "yaml.schemas" in block)
+    assert settings["yaml.yamlVersion"] == "1.1"
+    assert settings["yaml.schemas"] == {
+        "./schemas/flow.schema.json": ["flows/**/*.yaml", "flows/**/*.yml"]
+    }

@@ -30,7 +30,7 @@ OWN = [FIXTURES / "invalid" / f"{rule}.yaml" for rule in RULES]
 OTHERS = sorted(
     path
     for path in [*bundled_flows(), *(ROOT / "tests").rglob("*.yaml")]
-    if path not in OWN and "golden" not in path.parts
+    if path not in OWN and "golden" not in path.parts and not path.name.endswith(".flowtest.yaml")
 )
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=120)
 
@@ -184,3 +184,51 @@ def test_decisions_that_crash_are_a_plugin_check_failure_not_a_traceback() -> No
     result = plugin_validator().validate_source(text, "t.yaml")
     assert [d.rule for d in result.diagnostics] == ["plugin-check-failed"]
     assert "(from 'score-plugin')" in result.diagnostics[0].message
+
+
+def goal_behind(first_case: Any, via_second: bool) -> str:
+    """A branch whose case 'second' is shadowed by 'first'; the goal hangs off 'second', and
+    also off the default exit when `via_second` is False."""
+    return flow_text(
+        {
+            "pick": {
+                "type": "branch",
+                "config": {
+                    "cases": {"first": first_case, "second": {"attribute": "p", "in": ["a"]}}
+                },
+                "next": {"first": None, "second": "won", "default": None if via_second else "won"},
+            },
+            "won": {"type": "goal", "config": {"name": "won"}},
+        },
+        "pick",
+    )
+
+
+def test_a_goal_behind_a_dead_exit_only_is_unreachable_with_the_exit_named() -> None:
+    result = VALIDATOR.validate_source(goal_behind({"attribute": "p", "in": ["a", "b"]}, True), "t")
+    found = {d.rule: d.message for d in result.diagnostics}
+    assert set(found) == {"shadowed-case", "unreachable-goal"}
+    assert found["unreachable-goal"].endswith("(case 'second' of 'pick' never wins)")
+
+
+def test_a_goal_that_another_exit_reaches_is_not_reported() -> None:
+    text = goal_behind({"attribute": "p", "in": ["a", "b"]}, False)
+    assert [rule for rule, _ in rules_in(text)] == ["shadowed-case"]
+
+
+def test_a_goal_no_path_reaches_is_unreachable_nodes_alone() -> None:
+    text = flow_text(
+        {
+            "hello": {"type": "send_message", "config": {"channel": "sms", "template_id": "t"}},
+            "won": {"type": "goal", "config": {"name": "won"}},
+        },
+        "hello",
+    )
+    result = VALIDATOR.validate_source(text, "t")
+    assert [d.rule for d in result.diagnostics] == ["unreachable-node"]
+
+
+def test_a_malformed_condition_is_reported_once_and_proves_nothing() -> None:
+    text = goal_behind({"attribute": "p", "in": ["a", "b"], "equals": "a"}, True)
+    result = VALIDATOR.validate_source(text, "t")
+    assert [d.rule for d in result.diagnostics] == ["invalid-condition"]
