@@ -20,9 +20,8 @@ from flowctl.reporters.flowtest import SuiteFormat
 def test(
     paths: list[str] = typer.Argument(
         None,
-        metavar="[PATH]...",
-        help="Test files, directories (searched for *.flowtest.yaml), globs, '-' for stdin; "
-        "default: the configured paths.",
+        help="Test files, directories (searched for *.flowtest.yaml), globs, or '-' for stdin.",
+        show_default="the configured paths, else flows/",
     ),
     output_format: SuiteFormat = typer.Option(
         SuiteFormat.TEXT, "--format", "-f", help="Output format."
@@ -39,8 +38,12 @@ def test(
         None, "--output", "-o", metavar="FILE", help="Write the report to FILE ('-': stdout)."
     ),
 ) -> None:
-    """Run flow unit tests: dry-run each case of every *.flowtest.yaml file, check what it
-    expects, and report the exits no case took."""
+    """Run flow tests: dry-run each case of the *.flowtest.yaml files; report exit coverage.
+
+    Each case's expectations (path, visits, exits, status, times, effects) are checked; a
+    broken one is reported at its line. Exit 1 if a case fails, a test file or its flow is
+    invalid, or a flow's exit coverage is below --min-coverage.
+    """
     from flowctl.compose import compose
     from flowctl.flowtests import run_suite
     from flowctl.loading.sources import file_error

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flowctl.diagnostics.findings import Diagnostic, FileResult, Severity
 from flowctl.engine.trace import Run
+from flowctl.errors import ExitCode
 from flowctl.flowtests.coverage import ExitCoverage, exit_label
 
 COVERAGE_RULE = "test-coverage"
@@ -150,5 +151,5 @@ class SuiteResult:
     def exit_code(self) -> int:
         """DESIGN §9: 2 an input could not be read; 1 a case, a file or coverage failed."""
         if self.problems:
-            return 2
-        return 0 if self.passed else 1
+            return ExitCode.ERROR
+        return ExitCode.OK if self.passed else ExitCode.FAILED

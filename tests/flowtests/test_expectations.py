@@ -147,3 +147,22 @@ def test_effects_are_subset_matches_where_true_is_not_one(runner: CliRunner, tmp
     result = runner.invoke(app, ["test", "--format", "json", str(tmp_path)])
     passed = {case["name"]: case["passed"] for case in cases_of(json.loads(result.stdout)).values()}
     assert passed == {name: expected for name, (_, expected) in cases.items()}
+
+
+def test_a_failing_case_explains_each_decision_of_its_run(runner: CliRunner, tmp_path) -> None:
+    (tmp_path / "shop.yaml").write_bytes((CORPUS / "shop.yaml").read_bytes())
+    (tmp_path / "small.flowtest.yaml").write_text(
+        "flow: shop.yaml\nnow: '2026-11-24T08:00:00Z'\ncases:\n  small order:\n"
+        "    contact: {id: s, attributes: {email: s@example.com, total: 20}, "
+        "events: [{name: purchased, at: '2026-11-25T10:00:00Z'}]}\n"
+        "    set: {total: 30}\n"
+        "    expect: {exits: {by_total: big}}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["test", str(tmp_path / "small.flowtest.yaml")])
+    assert result.exit_code == 1
+    assert (
+        "        2026-11-25T10:00:00Z  by_total (branch) -> default\n"
+        "            case 'big': total = 30; gte 100 -> false\n"  # the overridden value
+    ) in result.stdout
+    assert '            condition: email = "s@example.com"; exists true -> true\n' in result.stdout
