@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,24 +60,19 @@ def stderr_of(project: Path) -> str:
     return (project / "stderr.log").read_text(encoding="utf-8", errors="replace")[-3000:]
 
 
-def until_done(project: Path, rng: random.Random, *args: str) -> int:
-    """Run the command, killing it at random moments, until one run of it exits by itself;
-    how many times it was killed.
+# A kill moment: given the time of the start, when to kill (a deadline, and a condition that
+# kills earlier); made anew for each try.
+Moment = Callable[[], tuple[float, Callable[[], bool]]]
 
-    Half the kills come at a random time after the start (while the state is written, say);
-    the others once the outbox grew by a random number of bytes since the start, so that they
-    land mid-delivery however fast the machine is."""
+
+def kill_until_done(project: Path, moment: Moment, *args: str) -> int:
+    """Run the command, killing it at the moments `moment` picks, until one run of it exits by
+    itself (with 0); how many times it was killed."""
     kills = 0
-    box = project / ".flowctl" / "outbox.jsonl"
     for _ in range(MAX_RESTARTS):
         process = flowctl_process(project, *args)
-        if rng.random() < 0.5:
-            deadline, grown = time.monotonic() + rng.uniform(0.1, 0.7), None
-        else:
-            deadline, grown = time.monotonic() + 60, _size(box) + rng.randint(1, 150_000)
-        while process.poll() is None and time.monotonic() < deadline:
-            if grown is not None and _size(box) >= grown:
-                break
+        deadline, reached = moment()
+        while process.poll() is None and time.monotonic() < deadline and not reached():
             time.sleep(0.002)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -88,6 +84,21 @@ def until_done(project: Path, rng: random.Random, *args: str) -> int:
     process = flowctl_process(project, *args)  # the last try runs to the end
     assert process.wait(timeout=120) == 0, stderr_of(project)
     return kills
+
+
+def until_done(project: Path, rng: random.Random, *args: str) -> int:
+    """`kill_until_done`: half the kills come at a random time after the start (while the
+    state is written, say); the others once the outbox grew by a random number of bytes since
+    the start, so that they land mid-delivery however fast the machine is."""
+    box = project / ".flowctl" / "outbox.jsonl"
+
+    def moment() -> tuple[float, Callable[[], bool]]:
+        if rng.random() < 0.5:
+            return time.monotonic() + rng.uniform(0.1, 0.7), lambda: False
+        grown = _size(box) + rng.randint(1, 150_000)
+        return time.monotonic() + 60, lambda: _size(box) >= grown
+
+    return kill_until_done(project, moment, *args)
 
 
 def _size(path: Path) -> int:
@@ -185,22 +196,10 @@ def test_a_run_killed_while_mailing_re_sends_at_most_the_unconfirmed_mail(
 def kill_while_mailing(
     project: Path, mail_server: MailServer, rng: random.Random, *args: str
 ) -> int:
-    """Run the command, killing it once the mail server got a random number more mails, until
-    it exits by itself; how many times it was killed."""
-    kills = 0
-    for _ in range(MAX_RESTARTS):
-        process = flowctl_process(project, *args)
+    """`kill_until_done`, each kill once the mail server got a random number more mails."""
+
+    def moment() -> tuple[float, Callable[[], bool]]:
         target = len(mail_server.mails) + rng.randint(1, MAILED // 3)
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if len(mail_server.mails) >= target:
-                break
-            time.sleep(0.002)
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            process.wait(timeout=30)
-            kills += 1
-            continue
-        assert process.returncode == 0, stderr_of(project)
-        return kills
-    pytest.fail(f"{args[0]} did not finish in {MAX_RESTARTS} tries")
+        return time.monotonic() + 60, lambda: len(mail_server.mails) >= target
+
+    return kill_until_done(project, moment, *args)
