@@ -48,7 +48,7 @@ def flow_exits(data: Mapping[str, Any], registry: Registry) -> tuple[Exit, ...]:
     for node_id, node in data["nodes"].items():
         node_type = registry.get(node["type"])
         assert node_type is not None  # the flow validated
-        spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+        spec = NodeSpec.of(node_id, node_type.name, node)
         exits = node_type.exits_for(spec.config)
         if exits.kind is ExitKind.NAMED:
             pairs.extend((node_id, name) for name in exits.names)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from difflib import get_close_matches
 from typing import Any
 
 from flowctl.diagnostics.findings import Finding, Path
 from flowctl.language.contacts import Contact, ContactError, get_attribute, split_path
 from flowctl.language.durations import check_duration, parse_duration
-from flowctl.language.operators import had_event, is_json, is_number, leaf_test
-from flowctl.words import a_type, show
+from flowctl.language.json_values import is_number
+from flowctl.language.operators import had_event, is_json, leaf_test
+from flowctl.words import a_type, did_you_mean, show
 
 RULE = "invalid-condition"
 OPERATORS = (
@@ -153,8 +153,7 @@ def _check_node(condition: Any, where: Path) -> Iterator[Finding]:
 
 
 def _unknown(key: Any, where: Path) -> Finding:
-    close = get_close_matches(str(key), KEYS, n=1)
-    hint = f"did you mean {close[0]!r}?" if close else None
+    hint = did_you_mean(str(key), KEYS)
     message = f"unknown key {show(key)} in a condition; expected {_SHAPES}"
     return Finding(RULE, message, (*where, key), hint=hint, at_key=True)
 

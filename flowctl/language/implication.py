@@ -15,7 +15,8 @@ from typing import Any
 
 from flowctl.language.conditions import OPERATORS
 from flowctl.language.durations import parse_duration
-from flowctl.language.operators import is_number, leaf_test, same
+from flowctl.language.json_values import equal, is_number
+from flowctl.language.operators import leaf_test
 
 #: Comparisons one question may cost; past it, nothing is proved.
 BUDGET = 10_000
@@ -41,7 +42,7 @@ def implies(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
 def _implies(a: Mapping[str, Any], b: Mapping[str, Any], budget: _Budget) -> bool:
     if not budget.spend():
         return False
-    if same(a, b):
+    if equal(a, b):
         return True
     if "all" in b:
         return all(_implies(a, child, budget) for child in b["all"])
@@ -69,7 +70,9 @@ def _event_implies(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     if a["event"] != b["event"]:
         return False
     mine = a.get("where", {})
-    if not all(key in mine and same(mine[key], value) for key, value in b.get("where", {}).items()):
+    if not all(
+        key in mine and equal(mine[key], value) for key, value in b.get("where", {}).items()
+    ):
         return False
     if "within" not in b:
         return True
@@ -121,7 +124,7 @@ def _leaf_implies(a: Leaf, b: Leaf) -> bool:
     if a[1:] == ("exists", False):  # missing: every not_* holds
         return op_b in _NEGATIVE
     if op_a == op_b == "not_in":
-        return all(any(same(value, mine) for mine in x) for value in y)
+        return all(any(equal(value, mine) for mine in x) for value in y)
     if op_a == op_b == "starts_with":
         return bool(x.startswith(y))
     return _bound_implies(a, b)
@@ -152,7 +155,7 @@ def _excludes(a: Leaf, b: Leaf) -> bool:
             return True
         if one[1:] == ("exists", False) and _positive(other):
             return True
-        if _TWINS.get(one[1]) == other[1] and same(one[2], other[2]):
+        if _TWINS.get(one[1]) == other[1] and equal(one[2], other[2]):
             return True
     kinds = {_value_kind(a), _value_kind(b)} - {None}
     if len(kinds) > 1:  # one needs a number, the other a string

@@ -12,11 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flowctl.language.contacts import Contact, Event, get_attribute
-
-
-def is_number(value: Any) -> bool:
-    """An int or a float; booleans are not numbers."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+from flowctl.language.json_values import equal, is_number
 
 
 def is_json(value: Any) -> bool:
@@ -24,24 +20,9 @@ def is_json(value: Any) -> bool:
     return value is None or isinstance(value, str | bool | list | Mapping) or is_number(value)
 
 
-def same(a: Any, b: Any) -> bool:
-    """JSON equality: 1 equals 1.0, but a boolean only equals a boolean."""
-    if type(a) is str or type(b) is str:  # the common case first: no ABC checks below
-        return type(a) is type(b) and bool(a == b)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b
-    if is_number(a) and is_number(b):
-        return bool(a == b)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
-    return type(a) is type(b) and bool(a == b)
-
-
 def _contains(value: Any, item: Any) -> bool:
     if isinstance(value, list):
-        return any(same(member, item) for member in value)
+        return any(equal(member, item) for member in value)
     return isinstance(value, str) and isinstance(item, str) and item in value
 
 
@@ -59,10 +40,10 @@ def _ordered(compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
 #: The positive operators on a present value; each `not_*` is exactly the negation of its twin.
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "contains": _contains,
-    "equals": same,
+    "equals": equal,
     "gt": _ordered(operator.gt),
     "gte": _ordered(operator.ge),
-    "in": lambda value, options: any(same(value, option) for option in options),
+    "in": lambda value, options: any(equal(value, option) for option in options),
     "lt": _ordered(operator.lt),
     "lte": _ordered(operator.le),
     "starts_with": lambda value, prefix: isinstance(value, str) and value.startswith(prefix),
@@ -91,7 +72,7 @@ def event_matches(event: Event, name: str, where: Mapping[str, Any]) -> bool:
 
 def _has_property(properties: Mapping[str, Any], key: str, value: Any) -> bool:
     found, actual = get_attribute(properties, key)
-    return found and same(actual, value)
+    return found and equal(actual, value)
 
 
 def first_event(

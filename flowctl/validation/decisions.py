@@ -41,7 +41,7 @@ def check_decisions(
         types[node_id] = node_type
         if node_id in flagged or type(node_type).decisions is NodeType.decisions:
             continue  # left alone, or a type that decides by no condition
-        spec = NodeSpec(node_id, node_type.name, node.get("config") or {}, ("nodes", node_id))
+        spec = NodeSpec.of(node_id, node_type.name, node)
         try:
             decisions = node_type.decisions(spec)
             found = [*_contradictions(data, decisions), *_shadowed(data, node_id, decisions, dead)]
