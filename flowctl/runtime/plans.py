@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import hashlib
 
+from typing import TYPE_CHECKING
+
 from flowctl.engine.plan import PreparedFlow, load_flow
 from flowctl.store.base import RunStore
+
+if TYPE_CHECKING:
+    from flowctl.validation import Validator
 
 
 def digest_of(source: bytes) -> str:
@@ -24,10 +29,13 @@ class PlanError(Exception):
 
 
 class Plans:
-    """Prepared plans by digest, prepared once per process."""
+    """Prepared plans by digest, prepared once per process, each validated by `validator` (the
+    command's; without one, a validator for the installed node types is built on the first
+    stored flow read, once)."""
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, validator: Validator | None = None) -> None:
         self._store = store
+        self._validator = validator
         self._plans: dict[str, PreparedFlow | PlanError] = {}
 
     def add(self, digest: str, plan: PreparedFlow) -> None:
@@ -47,7 +55,12 @@ class Plans:
         record = self._store.flow(digest)
         if record is None:
             return PlanError(f"flow {digest[:12]} is not in the state file")
-        loaded = load_flow(record.source, record.path)
+        if self._validator is None:
+            from flowctl.plugins.registry import Registry
+            from flowctl.validation import Validator
+
+            self._validator = Validator(Registry.from_entry_points())
+        loaded = load_flow(record.source, record.path, validator=self._validator)
         if loaded.flow is None:
             errors = [d for d in loaded.result.diagnostics if d.is_error]
             first = errors[0].message if errors else "it does not validate"
