@@ -17,12 +17,13 @@ from flowctl.loading.yaml_file import load
 from flowctl.plugins.registry import default_registry
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
+from flowctl.validation.schema_check import FlowValidator
 from tests.conftest import FIXTURES, FLOWS
 
 from .test_schema_check import JSON, NAMES, NODE
 
 SCHEMA = build_schema(default_registry())
-REFERENCE = Draft7Validator(SCHEMA)
+REFERENCE = FlowValidator(SCHEMA)
 ACCEPTS = compile_schema(SCHEMA)
 FILES = sorted(FLOWS.glob("*.yaml")) + sorted(FIXTURES.glob("*/*.yaml"))
 VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in FLOWS.glob("*.yaml")]
@@ -145,7 +146,7 @@ INSTANCES = [*VALUES, {"type": "a"}, {"type": "a", "a": 0}, {"type": "b"}, {"typ
 def test_agrees_keyword_by_keyword(schema: Any) -> None:
     predicate = compile_schema(schema)
     assert predicate is not None
-    validator = Draft7Validator(schema)
+    validator = FlowValidator(schema)
     for instance in INSTANCES:
         agrees(predicate, validator, instance)
 
