@@ -132,7 +132,6 @@ def _real(
 
 
 def _one(options: DryRun, path: str) -> None:
-    import json
 
     from flowctl.cli.run_output import print_timeline
     from flowctl.nodes.base import FAILED
@@ -146,10 +145,11 @@ def _one(options: DryRun, path: str) -> None:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
     result = walk(options.flow, contact, options.start, options.seed)
-    trace_json(result)  # refuses a trace too long to print, before a line of it is printed
+    # Refuses a trace too long to print, before a line of it is printed.
+    trace = trace_json(result, indent=2 if options.output_format is RunFormat.JSON else None)
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
-            sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(trace + "\n")
         else:
             print_timeline(result, options.start)
     if result.status == FAILED:

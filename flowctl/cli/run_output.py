@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.render.timeline import describe
 from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
+from flowctl.reporters.text import wants_colour
 from flowctl.simulate import Tally
 from flowctl.words import printable
 
@@ -57,12 +59,11 @@ def _status(status: str) -> Text:
 
 def print_timeline(run: Run, start: datetime) -> None:
     """One contact's run: per node its time, id, type and exit, then what would happen."""
-    console = _console()
     who = printable(run.contact)
-    console.print(
+    lines = [
         Text(f"Dry run of flow '{printable(run.flow)}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
-    )
+    ]
     for step in run.steps:
         line = Text(iso(step.at), style="dim") + Text("  ")
         line.append(printable(step.node.id), style="bold").append(
@@ -75,11 +76,19 @@ def print_timeline(run: Run, start: datetime) -> None:
             line.append(f"\n    {printable(what)}")
         for warning in step.outcome.warnings:
             line.append(f"\n    warning: {printable(warning)}", style="yellow")
-        console.print(line)
+        lines.append(line)
     line = Text("status: ") + _status(run.status) + Text(f" at {iso(run.ended_at)}")
     if run.error:
         line.append(f"\n{printable(run.error)}", style="red")
-    console.print(line)
+    lines.append(line)
+    if not wants_colour(sys.stdout):
+        # Plain text, as in CI and pipes, is written directly: rich renders and flushes each
+        # line on its own, which made the timeline of a long flow most of a dry run's time.
+        sys.stdout.writelines(f"{line.plain}\n" for line in lines)
+        return
+    console = _console()
+    for line in lines:
+        console.print(line)
 
 
 def trace_line(run: Run) -> str:
