@@ -158,11 +158,14 @@ def _one(options: DryRun, path: str) -> None:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
     contact = read_contact(content, name, options.overrides)
     result = walk(options.flow, contact, options.start, options.seed)
-    trace_json(result)  # refuses a trace too long to print, before a line of it is printed
+    # Refuses a trace too long to print, before a line of it is printed.
+    trace = trace_json(result, indent=2 if options.output_format is RunFormat.JSON else None)
     with reader_may_leave():
         if options.output_format is RunFormat.JSON:
-            trace = explained_json(result, contact) if options.explain else result.to_json()
-            sys.stdout.write(json.dumps(trace, ensure_ascii=False, indent=2) + "\n")
+            if options.explain:
+                explained = explained_json(result, contact)
+                trace = json.dumps(explained, ensure_ascii=False, indent=2)
+            sys.stdout.write(trace + "\n")
         else:
             why = step_lines(result, contact) if options.explain else None
             print_timeline(result, options.start, why)

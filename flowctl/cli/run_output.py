@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ from flowctl.nodes.base import CONVERTED, FAILED, STATUSES
 from flowctl.render.timeline import describe
 from flowctl.reporters import plural
 from flowctl.reporters.console import console as make_console
+from flowctl.reporters.text import wants_colour
 from flowctl.simulate import Tally
 from flowctl.words import printable
 
@@ -59,12 +61,11 @@ def _status(status: str) -> Text:
 def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | None = None) -> None:
     """One contact's run: per node its time, id, type and exit, then what would happen, and
     with `why` (per step, `--explain`) the lines that say how its conditions came out."""
-    console = _console()
     who = printable(run.contact)
-    console.print(
+    lines = [
         Text(f"Dry run of flow '{printable(run.flow)}' for contact '{who}' from {iso(start)} ")
         + Text(f"({_SIMULATED})", style="dim")
-    )
+    ]
     for number, step in enumerate(run.steps):
         line = Text(iso(step.at), style="dim") + Text("  ")
         line.append(printable(step.node.id), style="bold").append(
@@ -79,11 +80,19 @@ def print_timeline(run: Run, start: datetime, why: Sequence[Sequence[str]] | Non
             line.append(f"\n    {printable(reason)}", style="blue")
         for warning in step.outcome.warnings:
             line.append(f"\n    warning: {printable(warning)}", style="yellow")
-        console.print(line)
+        lines.append(line)
     line = Text("status: ") + _status(run.status) + Text(f" at {iso(run.ended_at)}")
     if run.error:
         line.append(f"\n{printable(run.error)}", style="red")
-    console.print(line)
+    lines.append(line)
+    if not wants_colour(sys.stdout):
+        # Plain text, as in CI and pipes, is written directly: rich renders and flushes each
+        # line on its own, which made the timeline of a long flow most of a dry run's time.
+        sys.stdout.writelines(f"{line.plain}\n" for line in lines)
+        return
+    console = _console()
+    for line in lines:
+        console.print(line)
 
 
 def trace_line(run: Run) -> str:

@@ -59,13 +59,16 @@ class PathGlob:
         for character in path:
             following: set[int] = set()
             for state in states:
+                if state < 0:  # inside the run of a `**/` at -state - 1
+                    state = -state - 1
                 if state == end:
                     continue
                 token = tokens[state]
                 if token is _Token.ANY or (token is _Token.STAR and character != "/"):
                     following.add(state)
                 elif token is _Token.DIRS:
-                    following.add(state)
+                    # Inside its run a `**/` may only be left by a '/': no skipping it there.
+                    following.add(-state - 1)
                     if character == "/":
                         following.add(state + 1)
                 elif token == character or (token is _Token.ONE and character != "/"):
@@ -76,12 +79,16 @@ class PathGlob:
         return end in states
 
     def _closure(self, states: set[int]) -> set[int]:
-        """The states plus those reached by letting the runs (`*`, `**`, `**/`) match nothing."""
+        """The states plus those reached by letting the runs (`*`, `**`, `**/`) match nothing.
+
+        A state is a token's index; -index - 1 is the inside of a `**/`'s run, which has
+        matched characters and must end with '/'.
+        """
         tokens, end = self.tokens, len(self.tokens)
         todo = list(states)
         while todo:
             state = todo.pop()
-            if state < end and tokens[state] in _RUNS and state + 1 not in states:
+            if 0 <= state < end and tokens[state] in _RUNS and state + 1 not in states:
                 states.add(state + 1)
                 todo.append(state + 1)
         return states

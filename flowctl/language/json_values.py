@@ -1,11 +1,24 @@
 """JSON values as Draft-07 sees them: the type names, and equality where `True` is not `1`.
 
 The one definition of "a JSON number" and of JSON equality, for every stage that compares
-values: the schema predicate (`validation/fast_schema.py`) and the conditions language.
+values: the schema checks (`validation/`) and the conditions language. Two places are stricter
+than `jsonschema` on Python values, so that a valid document is valid JSON with the meaning
+editors give it:
+
+- **Numbers are finite.** YAML reads `.nan` and `.inf` as floats, which `jsonschema` takes for
+  numbers; JSON has no such numbers (a trace holding one prints `NaN`, which no JSON parser
+  reads), so they are not numbers here.
+- **`$` ends the string.** Schema patterns are ECMA-262 regexes, whose `$` matches only at the
+  very end; Python's `re` also matches it before a final newline, so `"a\n"` passed as a node
+  id. The schema keeps the portable `^...$` (editors, check-jsonschema's ECMA engine and other
+  tools honour it exactly), and flowctl compiles a final `$` as `\\Z` (`python_pattern`).
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,9 +26,25 @@ Predicate = Callable[[Any], bool]
 
 
 def is_number(value: Any) -> bool:
-    """A JSON number: an int or a float, and `bool` is not one (as in `jsonschema`; values
-    loaded from YAML or JSON hold no other numbers)."""
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A JSON number: an int or a finite float. `bool` is not one (as in `jsonschema`), and
+    neither are NaN and the infinities, which YAML reads as floats but JSON has not; values
+    loaded from YAML or JSON hold no other numbers."""
+    if type(value) is int:  # the common case first
+        return True
+    return (isinstance(value, float) and math.isfinite(value)) or (
+        isinstance(value, int) and not isinstance(value, bool)
+    )
+
+
+@functools.cache
+def python_pattern(pattern: str) -> re.Pattern[str]:
+    """A schema pattern compiled for Python with ECMA-262's end anchor: a final unescaped `$`
+    matches at the end of the string only, not before a final newline."""
+    body = pattern.removesuffix("$")
+    escapes = len(body) - len(body.rstrip("\\"))
+    if body != pattern and escapes % 2 == 0:  # `\$` is a literal dollar, `\\$` an anchor
+        return re.compile(body + r"\Z")
+    return re.compile(pattern)
 
 
 def is_integer(value: Any) -> bool:

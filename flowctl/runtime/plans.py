@@ -9,7 +9,6 @@ runs with the reason instead of running something else).
 from __future__ import annotations
 
 import hashlib
-
 from typing import TYPE_CHECKING
 
 from flowctl.engine.plan import PreparedFlow, load_flow

@@ -19,9 +19,10 @@ from flowctl.engine.trace import Run
 from flowctl.errors import InputError
 from flowctl.language.contacts import Contact
 
-#: The longest trace a dry run prints, in characters of compact JSON: a flow and contact that
-#: would print more (a long attribute interpolated into thousands of messages) are refused.
-MAX_TRACE_CHARS = 10 * 1024 * 1024
+#: The longest trace a dry run prints, in characters of JSON: a flow and contact that would
+#: print more (a long attribute interpolated into thousands of messages) are refused. The
+#: largest flow the loader takes (about 100,000 nodes) prints a trace of some 15 MB.
+MAX_TRACE_CHARS = 64 * 1024 * 1024
 #: The clock of a dry run once it has started: every wait is over.
 END_OF_TIME = datetime.max.replace(tzinfo=UTC)
 _new = tuple.__new__  # NamedTuples built per run, faster than their `__new__`
@@ -37,14 +38,15 @@ def walk(flow: PreparedFlow, contact: Contact, now: datetime, seed: int | None =
     return _new(Run, run)
 
 
-def trace_json(run: Run) -> str:
-    """The run's trace as one compact JSON line (no newline); `InputError` (exit 2) when it is
-    longer than `MAX_TRACE_CHARS`, rather than printing it."""
+def trace_json(run: Run, indent: int | None = None) -> str:
+    """The run's trace as JSON, one compact line (no newline) unless `indent` is given;
+    `InputError` (exit 2) when it is longer than `MAX_TRACE_CHARS`, rather than printing it."""
     import json
 
     from flowctl.words import printable
 
-    text = json.dumps(run.to_json(), ensure_ascii=False, separators=(",", ":"))
+    separators = None if indent else (",", ":")
+    text = json.dumps(run.to_json(), ensure_ascii=False, indent=indent, separators=separators)
     if len(text) > MAX_TRACE_CHARS:
         raise InputError(
             f"the trace of contact '{printable(run.contact)}' would be {len(text):,} characters, "

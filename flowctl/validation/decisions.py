@@ -134,27 +134,42 @@ def _successors(node: Mapping[str, Any], node_type: NodeType) -> list[tuple[str 
 def _useless_waits(data: Mapping[str, Any], types: Mapping[str, NodeType]) -> Iterator[Finding]:
     """A waiting node after some other node that nothing follows, or only more such waits."""
     nodes = data["nodes"]
-    useless: set[str] = set()
+    # trails[x]: x waits, has a single exit, and what follows it is the end or only such waits.
+    # Each node is decided once (a chain's verdict is its end's), so a long chain is linear.
+    trails: dict[str, bool] = {}
     for node_id in types:
-        chain: list[str] = []
-        current: str | None = node_id
-        # Follow single exits through waiting nodes; each id once, so a cycle also ends it.
-        while current is not None and current not in chain and current in types:
-            node_type = types[current]
-            config = nodes[current].get("config") or {}
-            if not node_type.only_waits or node_type.exits_for(config).kind is not ExitKind.SINGLE:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str = node_id
+        while True:
+            if current in trails:
+                verdict = trails[current]
                 break
-            chain.append(current)
+            if current in on_path or current not in types:  # a cycle, or a dangling edge
+                verdict = False
+                break
+            config = nodes[current].get("config") or {}
+            node_type = types[current]
+            if not node_type.only_waits or node_type.exits_for(config).kind is not ExitKind.SINGLE:
+                trails[current] = verdict = False
+                break
+            path.append(current)
+            on_path.add(current)
             following = nodes[current].get("next")
             if following is None:
-                useless.update(chain)
+                verdict = True
                 break
-            current = following if isinstance(following, str) else None
+            if not isinstance(following, str):
+                verdict = False
+                break
+            current = following
+        trails.update(dict.fromkeys(path, verdict))
+    useless = {node_id for node_id, verdict in trails.items() if verdict}
     # Waits that the flow starts with trail nothing: a flow of waits alone is a timing fixture.
-    current = data.get("start")
-    while isinstance(current, str) and current in useless:
-        useless.discard(current)
-        current = nodes[current].get("next")
+    first = data.get("start")
+    while isinstance(first, str) and first in useless:
+        useless.discard(first)
+        first = nodes[first].get("next")
     for node_id in types:
         if node_id in useless:
             yield Finding(

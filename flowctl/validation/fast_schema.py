@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flowctl.language.json_values import TYPES, Predicate, equal, is_number
+from flowctl.language.json_values import TYPES, Predicate, equal, is_number, python_pattern
 from flowctl.validation.type_dispatch import dispatched_type
 
 
@@ -286,7 +286,7 @@ def _multiple_of(compiler: _Compiler, divisor: Any, schema: dict[str, Any]) -> P
 def _pattern(compiler: _Compiler, pattern: Any, schema: dict[str, Any]) -> Predicate:
     if not isinstance(pattern, str):
         raise _Unsupported
-    regex = re.compile(pattern)
+    regex = python_pattern(pattern)
     return lambda value: not isinstance(value, str) or regex.search(value) is not None
 
 

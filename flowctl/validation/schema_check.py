@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from jsonschema import Draft7Validator
+from jsonschema import Draft7Validator, validators
 from jsonschema.exceptions import ValidationError
 
+from flowctl.language.json_values import is_integer, is_number, python_pattern
 from flowctl.validation.type_dispatch import dispatched_type
 
 _NODES_TO_NODE = ("properties", "nodes", "additionalProperties")  # `$ref` adds no path part
@@ -55,6 +56,24 @@ def inline_refs(schema: Any, definitions: Mapping[str, Any], within: tuple[str, 
     return inlined
 
 
+def _pattern(
+    validator: Any, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not python_pattern(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+#: Draft-07 as `jsonschema` has it, with flowctl's two stricter rules (`json_values`): finite
+#: numbers only, and a final `$` that ends the string.
+FlowValidator: Any = validators.extend(  # type: ignore[no-untyped-call]
+    Draft7Validator,
+    validators={"pattern": _pattern},
+    type_checker=Draft7Validator.TYPE_CHECKER.redefine_many(
+        {"number": lambda _, value: is_number(value), "integer": lambda _, value: is_integer(value)}
+    ),
+)
+
+
 class SchemaChecker:
     """`iter_errors(data)` as a `Draft7Validator` of the merged schema gives, type by type."""
 
@@ -72,7 +91,7 @@ class SchemaChecker:
             lean_node["allOf"] = entries
         definitions = {**schema["definitions"], "node": lean_node}
         root = inline_refs({**schema, "definitions": definitions}, definitions)
-        self._validator = Draft7Validator(root)
+        self._validator = FlowValidator(root)
         # `evolve` keeps the root's resolver, so `#/definitions/...` references still resolve.
         self._by_type = {
             name: (index, self._validator.evolve(schema=inline_refs(then, definitions)))

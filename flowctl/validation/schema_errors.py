@@ -7,6 +7,7 @@ extension shows too) and `x-flowctl-rule` (the rule id, when not `schema`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -195,6 +196,9 @@ def _found(value: Any) -> str:
     """A wrong value for a type message: `integer 750`, `a list`, `null`, `date 2026-01-01`."""
     if value is None or isinstance(value, Mapping | list | tuple):
         return a_type(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        written = ".nan" if value != value else ".inf" if value > 0 else "-.inf"
+        return f"YAML's {written}, which JSON has no number for"
     return f"{type_name(value)} {show(value)}"
 
 

@@ -16,12 +16,13 @@ from jsonschema import Draft7Validator
 from flowctl.loading.yaml_file import load
 from flowctl.schema.merged import build_schema
 from flowctl.validation.fast_schema import Undecided, compile_schema
+from flowctl.validation.schema_check import FlowValidator
 from tests.conftest import FIXTURES, REGISTRY, bundled_flows
 
 from .test_schema_check import JSON, NAMES, NODE
 
 SCHEMA = build_schema(REGISTRY)
-REFERENCE = Draft7Validator(SCHEMA)
+REFERENCE = FlowValidator(SCHEMA)
 ACCEPTS = compile_schema(SCHEMA)
 FILES = bundled_flows() + sorted(FIXTURES.glob("*/*.yaml"))
 VALID_FLOWS = [load(path.read_bytes(), path.name).document.data for path in bundled_flows()]
@@ -144,7 +145,7 @@ INSTANCES = [*VALUES, {"type": "a"}, {"type": "a", "a": 0}, {"type": "b"}, {"typ
 def test_agrees_keyword_by_keyword(schema: Any) -> None:
     predicate = compile_schema(schema)
     assert predicate is not None
-    validator = Draft7Validator(schema)
+    validator = FlowValidator(schema)
     for instance in INSTANCES:
         agrees(predicate, validator, instance)
 
