@@ -21,6 +21,7 @@ from flowctl.loading.sources import STDIN, display_name, file_error, open_input,
 if TYPE_CHECKING:
     from flowctl.config.settings import Config
     from flowctl.engine.plan import PreparedFlow
+    from flowctl.language.contacts import Contact
     from flowctl.runtime.runner import Enrolled, Runner
     from flowctl.store.base import Enrolment, RunStore
 
@@ -48,11 +49,16 @@ def real_run(options: RealRun, contact: str | None, contacts: str | None, config
     from flowctl.runtime.plans import digest_of
 
     digest = digest_of(options.source)
+    # The input first: one that cannot be read stops the command before the state is touched.
+    person = _read_one(contact, options) if contact is not None else None
+    if contacts is not None and contacts != STDIN:
+        with open_input(contacts):
+            pass
     with open_runner(options.state, options.now, config) as runner:
         _store_flow(runner.store, options, digest)
         runner.plans.add(digest, options.plan)
-        if contact is not None:
-            _one(runner, options, digest, contact)
+        if person is not None:
+            _one(runner, options, digest, *person)
         else:
             assert contacts is not None
             _audience(runner, options, digest, contacts)
@@ -86,21 +92,28 @@ def _enrolment(
         enrolment_id = base if generation == 0 else f"{base}.{generation}"
         found = store.enrolment(enrolment_id)
         if found is None:
-            return Enrolment(enrolment_id, digest, input_digest)
+            # A random part, kept with the enrolment: the same input enrolled on another state
+            # file (or a new one after a reset) makes other run ids, so other effect keys.
+            return Enrolment(enrolment_id, digest, f"{input_digest}+{uuid.uuid4().hex[:16]}")
         if not found.done:
             return found
     raise InputError("this input has been enrolled a million times; give it new contents")
 
 
-def _one(runner: Runner, options: RealRun, digest: str, path: str) -> None:
-    from flowctl.cli.real_output import print_enrolled, run_line
+def _read_one(path: str, options: RealRun) -> tuple[bytes, Contact]:
+    """The contact file's bytes and the contact, overrides applied; `InputError` (exit 2)."""
     from flowctl.simulate.inputs import read_contact
 
     name = display_name(path)
     content = read_input(path, MAX_CONTACT_BYTES)
     if len(content) > MAX_CONTACT_BYTES:
         raise InputError(f"{name}: a contact file is limited to {MAX_CONTACT_BYTES} bytes")
-    person = read_contact(content, name, options.overrides)
+    return content, read_contact(content, name, options.overrides)
+
+
+def _one(runner: Runner, options: RealRun, digest: str, content: bytes, person: Contact) -> None:
+    from flowctl.cli.real_output import print_enrolled, run_line
+
     enrolment = _enrolment(runner.store, digest, hashlib.sha256(content).hexdigest(), options)
     (item,) = runner.enrol(options.plan, digest, [(1, person)], enrolment, options.reentry)
     with reader_may_leave():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -57,8 +58,10 @@ class Outbox:
                 return Result.delivered({"path": str(self.path), "written_before": True})
             self._append(line(delivery))
         except OSError as exc:
+            # Not the receiver's failure but the outbox's own (a folder, a full disk, a path
+            # that cannot exist): stop the command (exit 2) rather than retry for ever.
             self._check_end = True  # part of the line may be on disk
-            return Result.retry(f"cannot write {self.path}: {exc.strerror or exc}")
+            raise HandlerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         if self._keys is not None:
             self._keys.add(delivery.key)
         return Result.delivered({"path": str(self.path)})
@@ -94,7 +97,12 @@ class Outbox:
         if self._fd is None:
             created = not self.path.exists()
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK, 0o644)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):  # /dev/null, a FIFO: nothing durable
+                os.close(fd)
+                raise HandlerError(f"cannot write {self.path}: not a regular file")
+            os.set_blocking(fd, True)
+            self._fd = fd
             if created:
                 _sync_directory(self.path.parent)  # the new file's name survives a crash
         return self._fd
@@ -119,6 +127,8 @@ def read_keys(path: Path) -> set[str]:
     except FileNotFoundError:
         return keys
     with handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return keys  # deliveries refuse such a path; nothing was written there
         for raw in handle:  # binary lines end at b"\n" only, whatever the text holds
             key = _key(raw)
             if key is not None:

@@ -112,6 +112,8 @@ class Courier:
         )
         try:
             return handler.deliver(delivery)
+        except HandlerError:
+            raise  # the handler itself cannot work (its outbox file, say): stop the command
         except Exception as exc:  # a handler's bug is a failed attempt, never a crash
             return Result.retry(f"{type(exc).__name__}: {exc}")
 

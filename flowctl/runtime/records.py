@@ -8,7 +8,7 @@ from datetime import datetime
 from flowctl.engine.core import Intent, Transition
 from flowctl.engine.plan import PreparedFlow
 from flowctl.engine.state import RunState
-from flowctl.store.base import EffectRecord, RunRecord, StepRow
+from flowctl.store.base import EffectRecord, Enrolment, RunRecord, StepRow
 
 
 def effect_key(run_id: str, node: str, step: int) -> str:
@@ -16,10 +16,13 @@ def effect_key(run_id: str, node: str, step: int) -> str:
     return f"{run_id}:{node}:{step}"
 
 
-def run_id_for(enrolment: str, line: int) -> str:
+def run_id_for(enrolment: Enrolment, line: int) -> str:
     """The id of the run an enrolment creates for its `line`-th input: the same command
-    resumed after a crash makes the same ids."""
-    return hashlib.blake2b(f"{enrolment}:{line}".encode(), digest_size=8).hexdigest()
+    resumed after a crash makes the same ids (the enrolment is stored with the runs), and the
+    same command on another state file makes others (its `source` holds a random part), so
+    no two state files ever share an effect key."""
+    seed = f"{enrolment.id}:{enrolment.source}:{line}"
+    return hashlib.blake2b(seed.encode(), digest_size=8).hexdigest()
 
 
 def run_record(

@@ -87,7 +87,7 @@ class Runner:
             with self.store.batch() as batch:
                 live = set() if reentry else batch.live_contacts(plan.name, _ids(chunk))
                 enrolled = [
-                    self._enrol_one(plan, digest, line, item, enrolment.id, live, now)
+                    self._enrol_one(plan, digest, line, item, enrolment, live, now)
                     for line, item in chunk
                 ]
                 enrolled = self._dedupe(enrolled, reentry)
@@ -105,7 +105,7 @@ class Runner:
         digest: str,
         line: int,
         item: Contact | str,
-        enrolment: str,
+        enrolment: Enrolment,
         live: set[str],
         now: datetime,
     ) -> Enrolled:
@@ -117,9 +117,8 @@ class Runner:
             return Enrolled(line, item.id, skipped="already has an active or waiting run")
         contact = _with_history(item, self.store.events_of(item.id))
         transition = advance(plan, start(plan, contact, now), Tick(now))
-        record = run_record(
-            run_id_for(enrolment, line), plan, digest, transition.state, now, enrolment
-        )
+        run_id = run_id_for(enrolment, line)
+        record = run_record(run_id, plan, digest, transition.state, now, enrolment.id)
         return Enrolled(line, item.id, record, transition)
 
     @staticmethod

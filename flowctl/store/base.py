@@ -247,8 +247,9 @@ class RunStore(Protocol):
 
     def due_effects(self, now: datetime, limit: int, worker: str) -> list[EffectRecord]:
         """Up to `limit` pending effects that may be delivered at `now`, in (run, step) order:
-        their next attempt is due, no earlier effect of the same run is still pending, and no
-        live worker other than `worker` holds a claim on them."""
+        their next attempt is due, no earlier effect of the same run is still pending or has
+        failed (a failed effect holds its run's later ones until `runs retry` or `runs cancel`),
+        and no live worker other than `worker` holds a claim on them."""
 
     def events_of(self, contact: str) -> list[EventRecord]:
         """A contact's recorded events, in time order (ties: recording order)."""

@@ -282,6 +282,8 @@ class PostgresStore:
             "OR NOT (e.claimed_by = ANY(%s))) "
             "AND NOT EXISTS (SELECT 1 FROM flowctl_effects AS p WHERE p.status = 'pending' "
             "AND p.run = e.run AND p.step < e.step) "
+            "AND NOT EXISTS (SELECT 1 FROM flowctl_effects AS f WHERE f.status = 'failed' "
+            "AND f.run = e.run AND f.step < e.step) "
             "ORDER BY e.run, e.step LIMIT %s",
             (_aware(now), wall, live, limit),
         )

@@ -215,6 +215,8 @@ class SqliteStore:
             f"AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?) {held} "
             "AND NOT EXISTS (SELECT 1 FROM effects AS p WHERE p.status = 'pending' "
             "AND p.run = e.run AND p.step < e.step) "
+            "AND NOT EXISTS (SELECT 1 FROM effects AS f WHERE f.status = 'failed' "
+            "AND f.run = e.run AND f.step < e.step) "
             "ORDER BY e.run, e.step LIMIT ?",
             (encode_time(now), *((wall, *live) if live else ()), limit),
         )

@@ -11,7 +11,7 @@ import pytest
 
 from flowctl.config.options import Options
 from flowctl.effects import ContactUpdate, GoalReached, HttpCall, SendMessage
-from flowctl.handlers.base import DELIVERED, RETRY, HandlerError
+from flowctl.handlers.base import DELIVERED, HandlerError
 from flowctl.handlers.outbox import Outbox, read_keys
 from flowctl.handlers.routing import ChannelHandlers
 from tests.handlers.conftest import delivery
@@ -128,12 +128,19 @@ def test_parent_directories_are_made_on_the_first_delivery_only(tmp_path: Path) 
     assert len(lines(path)) == 1
 
 
-def test_a_file_that_cannot_be_written_is_retried(tmp_path: Path) -> None:
+def test_a_file_that_cannot_be_written_is_a_handler_error(tmp_path: Path) -> None:
+    """The outbox's own failure, not a receiver's: the command stops (exit 2), nothing of
+    the batch is recorded, and the effect waits with its key for a working outbox."""
     (tmp_path / "outbox.jsonl").mkdir()
     outbox = Outbox(tmp_path / "outbox.jsonl")
-    result = outbox.deliver(delivery())
-    assert result.status == RETRY
-    assert result.error == f"cannot write {tmp_path / 'outbox.jsonl'}: Is a directory"
+    with pytest.raises(HandlerError, match=r"cannot write .*outbox\.jsonl: Is a directory"):
+        outbox.deliver(delivery())
+
+
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
+def test_a_device_is_no_outbox(device: str) -> None:
+    with pytest.raises(HandlerError, match=f"cannot write {device}: not a regular file"):
+        Outbox(Path(device)).deliver(delivery())
 
 
 def test_a_sync_that_fails_is_a_handler_error(tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import FLOWS
 from tests.handlers.conftest import WebServer
 from tests.runtime.conftest import NOW, flowctl, ok, outbox
@@ -133,6 +135,8 @@ def test_a_refused_webhook_fails_the_run_at_its_node_and_retry_resumes_it(
     assert "call" in shown
     assert "400" in shown
     assert outbox(project) == []  # the send after the webhook never happened
+    ok("worker", "--once", "--now", LATER)
+    assert outbox(project) == []  # nor does a worker send it: the failed effect holds it
 
     web_server.routes["/hook"] = (200, {}, b"ok")
     ok("runs", "retry", run["run"], "--now", LATER)
@@ -184,19 +188,27 @@ def test_retry_and_cancel_of_unknown_runs_say_so(project: Path) -> None:
 # --- handlers that cannot make deliveries durable ---------------------------------------------
 
 
-def test_an_outbox_that_cannot_be_synced_records_nothing_as_delivered(project: Path) -> None:
-    """/dev/null takes the line but cannot be synced: nothing counts as delivered, and the next
-    worker (with a working outbox) sends the effect with the same key, once."""
-    (project / ".flowctl.toml").write_text('[outbox]\npath = "/dev/null"\n', "utf-8")
+@pytest.mark.parametrize(
+    ("path", "words"),
+    [("/dev/null", "cannot write /dev/null: not a regular file"), ("box", "Is a directory")],
+)
+def test_an_outbox_that_cannot_be_written_records_nothing_and_stops(
+    project: Path, path: str, words: str
+) -> None:
+    """A device or a folder as the outbox: the command stops with exit 2, nothing counts as
+    delivered, and the next worker (with a working outbox) sends the effect with its key, once."""
+    (project / "box").mkdir()
+    (project / ".flowctl.toml").write_text(f'[outbox]\npath = "{path}"\n', "utf-8")
     flow = str(FLOWS / "post-purchase.yaml")
 
     result = flowctl("run", flow, "--contact", str(_contact(project)), "--now", NOW)
 
     assert result.exit_code == 2, (result.stdout, result.stderr)
-    assert "cannot sync /dev/null" in result.stderr
+    assert words in result.stderr
     (run,) = _runs()
     (step,) = (s for s in _shown(run["run"])["steps"] if s["node"] == "thank_you")
     assert step["status"] == "pending"
+    assert flowctl("worker", "--once", "--now", NOW).exit_code == 2  # still no outbox
 
     (project / ".flowctl.toml").write_text("", "utf-8")
     ok("worker", "--once", "--now", NOW)
@@ -271,3 +283,23 @@ def test_a_bad_lock_timeout_is_a_usage_error(project: Path, monkeypatch: Any) ->
     result = flowctl("worker", "--once")
     assert result.exit_code == 2
     assert "FLOWCTL_LOCK_TIMEOUT" in result.stderr
+
+
+def test_two_state_files_never_share_an_effect_key(project: Path) -> None:
+    """The same flow and contact enrolled on two state files (staging and production, or one
+    made anew after a reset) write through one outbox: two lines, two keys."""
+    flow, contact = str(FLOWS / "post-purchase.yaml"), str(_contact(project))
+    ok("run", flow, "--contact", contact, "--state", "one.db", "--now", NOW)
+    ok("run", flow, "--contact", contact, "--state", "two.db", "--now", NOW)
+    keys = [line["key"] for line in outbox(project)]
+    assert len(keys) == 2
+    assert len(set(keys)) == 2
+
+
+@pytest.mark.parametrize("option", ["--contact", "--contacts"])
+def test_an_input_that_cannot_be_read_leaves_no_state(project: Path, option: str) -> None:
+    flow = str(FLOWS / "post-purchase.yaml")
+    result = flowctl("run", flow, option, "missing.json", "--state", "new.db")
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "missing.json" in result.stderr
+    assert not (project / "new.db").exists()

@@ -109,6 +109,10 @@ class DeliveryContract:
         with store.batch() as batch:
             batch.update_effect(replace(effect_record("r-a", 1), status="delivered"))
             batch.update_effect(replace(effect_record("r-b", 3), status="failed"))
+        # A failed effect holds its run's later ones (until retried, or skipped by a cancel).
+        assert keys(store.due_effects(T0, 10, ME)) == ["r-a:send:2", "r-c:send:1"]
+        with store.batch() as batch:
+            batch.update_effect(replace(effect_record("r-b", 3), status="skipped"))
         assert keys(store.due_effects(T0, 10, ME)) == ["r-a:send:2", "r-b:send:4", "r-c:send:1"]
         assert store.due_effects(T0, 0, ME) == []
 
