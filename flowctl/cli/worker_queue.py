@@ -37,6 +37,8 @@ def queue_worker(
 
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
+    if stall_after < 1:
+        raise UsageError(f"--stall-timeout must be at least 1 second, not {stall_after:g}")
     config = project_config()
     first = open_store(url)  # an unusable store stops the command before it starts
     where = getattr(first, "where", url)
