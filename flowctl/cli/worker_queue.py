@@ -37,6 +37,8 @@ def queue_worker(
 
     if concurrency < 1:
         raise UsageError(f"--concurrency must be at least 1, not {concurrency}")
+    if stall_after < 1:
+        raise UsageError(f"--stall-timeout must be at least 1 second, not {stall_after:g}")
     config = project_config()
     first = open_store(url)  # an unusable store stops the command before it starts
     where = getattr(first, "where", url)
@@ -67,7 +69,7 @@ def queue_worker(
     shown = ", ".join(queues) if queues else "every queue"
     sys.stderr.write(f"flowctl: worker: started on {where} ({shown}, concurrency {concurrency})\n")
     sys.stderr.flush()
-    run_worker(settings, Runners(make, close))
+    run_worker(settings, Runners(make, close), _say)
     sys.stderr.write("flowctl: worker: stopped\n")
 
 
@@ -84,6 +86,11 @@ def health(url: str, stall_after: float) -> None:
     sys.stdout.write(json.dumps(report, sort_keys=True) + "\n")
 
 
+def _say(message: str) -> None:
+    sys.stderr.write(f"flowctl: worker: {message}\n")
+    sys.stderr.flush()
+
+
 class _OneLine(logging.Handler):
     """procrastinate's warnings and errors as one line each on stderr, never a traceback."""
 
@@ -92,8 +99,10 @@ class _OneLine(logging.Handler):
 
 
 def _log_warnings_to_stderr() -> None:
-    logger = logging.getLogger("procrastinate")
-    logger.setLevel(logging.WARNING)
-    logger.propagate = False
-    if not any(isinstance(handler, _OneLine) for handler in logger.handlers):
-        logger.addHandler(_OneLine())
+    # asyncio reports a failed job task of procrastinate's, psycopg a pool that cannot connect.
+    for name in ("procrastinate", "asyncio", "psycopg"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+        if not any(isinstance(handler, _OneLine) for handler in logger.handlers):
+            logger.addHandler(_OneLine())

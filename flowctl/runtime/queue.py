@@ -52,9 +52,10 @@ class Dispatch:
 
     def __call__(self, batch: PostgresBatch) -> None:
         changes = batch.changes
+        wall = datetime.now(UTC)
         runs: dict[datetime | None, list[list[Any]]] = defaultdict(list)
         for due in changes.runs.values():
-            runs[_second(due.at)].append([due.id, due.version])
+            runs[_when(due.at, wall)].append([due.id, due.version])
         for at, named in runs.items():
             self._defer(batch, ADVANCE, RUNS_QUEUE, at, [{"runs": c} for c in self._cut(named)])
         effects = dict(changes.effects)
@@ -65,7 +66,7 @@ class Dispatch:
                 )
         keys: dict[tuple[str, datetime | None], list[str]] = defaultdict(list)
         for effect in effects.values():
-            keys[effect.channel, _second(effect.at)].append(effect.key)
+            keys[effect.channel, _when(effect.at, wall)].append(effect.key)
         for (channel, at), named_keys in keys.items():
             jobs = [{"keys": c, "channel": channel} for c in self._cut(named_keys)]
             self._defer(batch, DELIVER, deliver_queue(channel), at, jobs)
@@ -89,10 +90,11 @@ class Dispatch:
         deferrer.batch_defer(*jobs)
 
 
-def _second(at: datetime | None) -> datetime | None:
-    """`at` rounded up to the whole second: runs waking within one second share a job, which
-    runs no earlier than any of their wake times."""
-    if at is None:
+def _when(at: datetime | None, wall: datetime) -> datetime | None:
+    """When a job for something due at `at` is to run: at once (None) when that time has
+    passed, so that everything overdue shares jobs, else `at` rounded up to the whole second:
+    runs waking within one second share a job, which runs no earlier than any of them."""
+    if at is None or at <= wall:
         return None
     whole = at.astimezone(UTC).replace(microsecond=0)
     return whole if at.microsecond == 0 else whole + timedelta(seconds=1)

@@ -11,15 +11,21 @@ running ones finish, then the worker exits 0.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import procrastinate
+import procrastinate.exceptions
+import procrastinate.worker
+import psycopg
 
 from flowctl.runtime import queue
 from flowctl.runtime.runner import Runner
+from flowctl.store.base import StoreError
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +42,9 @@ class WorkerSettings:
 
 
 class Runners:
-    """One `Runner` per thread, made on first use, all closed at the end."""
+    """One `Runner` per thread, made on first use, all closed at the end. A runner whose
+    connection broke (the database restarted, a network cut, a terminated backend) is closed
+    and made again on its thread's next job: the failed job is retried and then succeeds."""
 
     def __init__(self, make: Callable[[], Runner], close: Callable[[Runner], None]) -> None:
         self._make, self._close = make, close
@@ -46,6 +54,12 @@ class Runners:
 
     def get(self) -> Runner:
         runner: Runner | None = getattr(self._local, "runner", None)
+        if runner is not None and not getattr(runner.store, "usable", True):
+            with self._lock:
+                self._made.remove(runner)
+            with contextlib.suppress(Exception):  # it is broken: closing may fail too
+                self._close(runner)
+            runner = None
         if runner is None:
             runner = self._local.runner = self._make()
             with self._lock:
@@ -92,19 +106,74 @@ def build_app(settings: WorkerSettings, runners: Runners) -> procrastinate.App:
     return app
 
 
-def run_worker(settings: WorkerSettings, runners: Runners) -> None:
+def run_worker(
+    settings: WorkerSettings, runners: Runners, say: Callable[[str], None] = lambda _: None
+) -> None:
     """Run one worker until it is stopped (SIGTERM, Ctrl-C) or, with `once`, until no job is
-    due; the runners are closed afterwards."""
+    due; the runners are closed afterwards.
+
+    procrastinate stops a worker whose listener, heartbeat or periodic deferrer lost the
+    database. Unless a stop was asked for, a new worker is started in its place after a pause
+    (doubling, up to `MAX_PAUSE`): a database restart or a network cut costs the wait, not
+    the process. `MAX_FAILED_STARTS` starts in a row that fail give up: StoreError (exit 2).
+    """
     app = build_app(settings, runners)
     try:
-        app.run_worker(
-            queues=list(settings.queues) if settings.queues else None,
-            concurrency=settings.concurrency,
-            wait=not settings.once,
-            update_heartbeat_interval=settings.heartbeat,
-            stalled_worker_timeout=settings.stall_after,
-            delete_jobs="successful",
-            install_signal_handlers=True,
-        )
+        asyncio.run(_supervise(app, settings, say))
     finally:
         runners.close()
+
+
+#: Pauses before starting a worker again after it lost the database: doubling up to this.
+MAX_PAUSE = 30.0
+#: Workers in a row that stop within `STEADY` seconds of their start: then give up.
+MAX_FAILED_STARTS = 20
+STEADY = 60.0
+
+
+async def _supervise(
+    app: procrastinate.App, settings: WorkerSettings, say: Callable[[str], None]
+) -> None:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    current: list[procrastinate.worker.Worker] = []
+
+    def request_stop() -> None:
+        stop.set()
+        for worker in current:
+            worker.stop()  # type: ignore[no-untyped-call]  # procrastinate leaves it untyped
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, request_stop)
+    failures = 0
+    pause = 0.5
+    async with app.open_async():
+        while not stop.is_set():
+            worker = procrastinate.worker.Worker(
+                app=app,
+                queues=list(settings.queues) if settings.queues else None,
+                concurrency=settings.concurrency,
+                wait=not settings.once,
+                update_heartbeat_interval=settings.heartbeat,
+                stalled_worker_timeout=settings.stall_after,
+                delete_jobs="successful",
+                install_signal_handlers=False,
+            )
+            current[:] = [worker]
+            started = loop.time()
+            error: BaseException | None = None
+            try:
+                await worker.run()  # type: ignore[no-untyped-call]
+            except (procrastinate.exceptions.ConnectorException, psycopg.Error) as exc:
+                error = exc
+            if stop.is_set() or (settings.once and error is None):
+                return
+            failures = 1 if loop.time() - started > STEADY else failures + 1
+            if failures >= MAX_FAILED_STARTS:
+                raise StoreError(
+                    f"the worker lost the database {failures} times in a row; giving up"
+                )
+            say(f"lost the database; starting again in {pause:g} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+            pause = min(pause * 2, MAX_PAUSE)

@@ -106,6 +106,12 @@ class PostgresStore:
         return self._db.conn
 
     @property
+    def usable(self) -> bool:
+        """False once the connection is closed or broken: the store must be opened again."""
+        conn = self._db.conn
+        return not (conn.closed or conn.broken)
+
+    @property
     def where(self) -> str:
         return self._db.where
 

@@ -78,3 +78,18 @@ def test_a_bad_store_setting_is_a_usage_error(
     result = flowctl("runs", "list")
     assert result.exit_code == 2
     assert "store.url: must be a postgresql:// URL" in result.stderr
+
+
+def test_worker_options_of_the_queue_are_usage_errors_elsewhere(project: Path, url: str) -> None:
+    ok("db", "migrate", "--store", url)
+    refused = {
+        ("--concurrency", "2"): "need a PostgreSQL store",
+        ("--health",): "need a PostgreSQL store",
+        ("--store", url, "--concurrency", "0"): "--concurrency must be at least 1",
+        ("--store", url, "--stall-timeout", "0.5"): "--stall-timeout must be at least 1 second",
+        ("--store", url, "--concurrency", "2", "--now", NOW): "without --now",
+    }
+    for args, message in refused.items():
+        result = flowctl("worker", "--once", *args)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert message in result.stderr

@@ -32,11 +32,20 @@ POLL = 0.1
 MAX_POLLS = 1200  # two minutes at most, for anything the test waits for
 
 
+_started: list[subprocess.Popen[bytes]] = []
+
+
 @pytest.fixture
-def store(project: Path, pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> str:
+def store(project: Path, pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated state for the test; worker processes still running at its end are killed."""
     url = next(pg_state)
     monkeypatch.setenv("FLOWCTL_STORE", url)
-    return url
+    yield url
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
 
 
 def run_clock() -> str:
@@ -61,6 +70,7 @@ def worker(project: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
             stderr=err,
         )
     process.log = path  # type: ignore[attr-defined]
+    _started.append(process)
     return process
 
 
@@ -157,3 +167,39 @@ def test_health_reports_workers_jobs_and_runs(project: Path, store: str) -> None
     assert report["runs"]["waiting"] == 1
     assert report["jobs_due"] >= 1
     assert report["queues"]["runs"] == {"todo": 1}
+
+
+def test_workers_reconnect_after_losing_the_database_and_nothing_doubles(
+    project: Path, store: str
+) -> None:
+    clock = run_clock()
+    contacts = audience(project / "audience.jsonl")
+    ok("run", str(FLOW), "--contacts", str(contacts), "--now", clock)
+    workers = [worker(project, store), worker(project, store, "--concurrency", "2")]
+    cut = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    others = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+
+    def busy() -> bool:
+        doing = query(store, "SELECT 1 FROM procrastinate_jobs WHERE status = 'doing'")
+        return bool(doing) and query(store, others)[0][0] >= 2
+
+    # Every connection to the database, cut while a job runs; then, once the workers are back
+    # and busy again (unless they finished meanwhile), once more.
+    wait_for(busy, "a job")
+    [(killed,)] = query(store, cut)
+    assert killed >= 2
+    wait_for(lambda: finished(store) or busy(), "the workers to come back")
+    if not finished(store):
+        query(store, cut)
+    wait_for(lambda: finished(store), "every run to end")
+    for process in workers:  # whichever noticed (a worker may only have lost idle connections)
+        stop(process)
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts, clock)
+    assert max(keys.values()) == 1
