@@ -14,7 +14,7 @@ from flowctl.cli._errors import error_handler
 from flowctl.cli._options import parse_time
 from flowctl.cli._state import STATE_HELP, open_runner
 from flowctl.errors import InputError, UsageError
-from flowctl.loading.sources import display_name, open_input
+from flowctl.loading.sources import STDIN, display_name, open_input
 from flowctl.words import show
 
 if TYPE_CHECKING:
@@ -53,17 +53,30 @@ def events(
     path: str = typer.Argument(..., metavar="FILE.jsonl", help="Events, one JSON object a line."),
     state: str | None = typer.Option(None, "--state", "--store", metavar="DB|URL", help=STATE_HELP),
 ) -> None:
-    """Record events from JSON Lines ({"contact", "name", "at", "properties", "id"}), in order."""
-    with error_handler(), open_runner(state, None) as runner, open_input(path) as handle:
+    """Record events from JSON Lines ({"contact", "name", "at", "properties", "id"}), in order.
+
+    A file is checked whole first: a bad line stops the command (exit 2) before any event is
+    recorded. Standard input is read once, so its events are recorded up to a bad line."""
+    with error_handler(), open_input(path) as handle:
         name = display_name(path)
-        for number, item in _lines(handle, name):
-            at = item.get("at")
-            when = None if at is None else parse_time(at, f"{name}:{number}: 'at'")
-            properties = item.get("properties") or {}
-            record = _record(
-                runner, item["contact"], item["name"], when, properties, item.get("id")
-            )
-            _apply(runner, record)
+        if path != STDIN:
+            for _ in _timed(handle, name):
+                pass
+            handle.seek(0)
+        with open_runner(state, None) as runner:
+            for item, when in _timed(handle, name):
+                properties = item.get("properties") or {}
+                record = _record(
+                    runner, item["contact"], item["name"], when, properties, item.get("id")
+                )
+                _apply(runner, record)
+
+
+def _timed(handle: Any, name: str) -> Iterator[tuple[Mapping[str, Any], datetime | None]]:
+    """Each event line's object and its time (None: the clock's)."""
+    for number, item in _lines(handle, name):
+        at = item.get("at")
+        yield item, None if at is None else parse_time(at, f"{name}:{number}: 'at'")
 
 
 def _lines(handle: Any, name: str) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -16,6 +16,7 @@ from flowctl.errors import UsageError
 #: The longest a continuous worker idles before it looks again (events recorded by another
 #: process, runs enrolled meanwhile): a bound, not a schedule; due times are rows in the store.
 IDLE_SECONDS = 5.0
+MIN_IDLE_SECONDS = 0.2
 
 
 def worker(
@@ -87,6 +88,9 @@ def worker(
                 seconds = IDLE_SECONDS
                 if wake is not None:
                     seconds = min(IDLE_SECONDS, (wake - runner.clock.now()).total_seconds())
+                # A wake time already past (an effect another worker holds, or one behind a
+                # held one) must not spin the loop: look again after a short pause.
+                seconds = max(seconds, MIN_IDLE_SECONDS)
                 runner.clock.wait(seconds)
 
 

@@ -284,19 +284,26 @@ class Runner:
         return [self.store.run(record.id) or record for record in resumed]
 
     def cancel(self, run_ids: Sequence[str]) -> list[RunRecord]:
-        """Stop live (or failed) runs for good; their undelivered effects are skipped."""
+        """Stop live (or failed) runs for good; their undelivered effects are skipped. A run
+        the engine ended whose effects are still being delivered (retried) counts as live."""
         now = self.clock.now()
         cancelled = []
         with self.store.batch() as batch:
             for run_id in run_ids:
                 record = self.store.run(run_id)
-                if record is None or record.status not in (*LIVE, FAILED):
+                if record is None:
                     continue
-                for effect in self.store.effects_of(run_id):
-                    if effect.status in (stored.PENDING, stored.FAILED):
-                        batch.update_effect(
-                            replace(effect, status=stored.SKIPPED, error="run cancelled")
-                        )
+                undelivered = [
+                    effect
+                    for effect in self.store.effects_of(run_id)
+                    if effect.status in (stored.PENDING, stored.FAILED)
+                ]
+                if record.status not in (*LIVE, FAILED) and not undelivered:
+                    continue
+                for effect in undelivered:
+                    batch.update_effect(
+                        replace(effect, status=stored.SKIPPED, error="run cancelled")
+                    )
                 stopped = replace(
                     record, status=CANCELLED, wake_at=None, awaiting=None, updated_at=now
                 )

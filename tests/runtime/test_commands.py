@@ -303,3 +303,41 @@ def test_an_input_that_cannot_be_read_leaves_no_state(project: Path, option: str
     assert result.exit_code == 2, (result.stdout, result.stderr)
     assert "missing.json" in result.stderr
     assert not (project / "new.db").exists()
+
+
+def test_an_events_file_with_a_bad_line_records_none_of_it(project: Path) -> None:
+    ok("worker", "--once")
+    events = project / "events.jsonl"
+    good = {"contact": "c-1001", "name": "purchased", "at": NOW, "id": "e-1"}
+    events.write_text(json.dumps(good) + "\n" + '{"contact": "c-1001"}\n', "utf-8")
+
+    result = flowctl("events", str(events))
+
+    assert result.exit_code == 2, (result.stdout, result.stderr)
+    assert "events.jsonl:2" in result.stderr
+    conn = sqlite3.connect(project / ".flowctl" / "state.db")
+    try:
+        assert conn.execute("SELECT count(*) FROM events").fetchone() == (0,)
+    finally:
+        conn.close()
+
+
+def test_a_run_that_ended_with_a_delivery_still_retrying_can_be_cancelled(
+    project: Path, closed_port: int
+) -> None:
+    """The engine ended the run (its goal reached) while its webhook is still being retried:
+    cancel skips the delivery, and no worker tries it again."""
+    flow = _webhook_flow(project, f"http://127.0.0.1:{closed_port}/hook")
+    flow.write_text(
+        flow.read_text(encoding="utf-8").replace("max_attempts: 1", "max_attempts: 5"), "utf-8"
+    )
+    ok("run", str(flow), "--contact", str(_contact(project)), "--now", NOW)
+    (run,) = _runs()
+
+    cancelled = ok("runs", "cancel", run["run"])
+
+    assert run["run"] in cancelled.stdout
+    ok("worker", "--once", "--now", LATER)
+    assert [r["status"] for r in _runs()] == ["cancelled"]
+    (step,) = (s for s in _shown(run["run"])["steps"] if s["node"] == "call")
+    assert step["status"] == "skipped"
