@@ -85,9 +85,11 @@ class Runner:
         while chunk := list(islice(resumed, self.batch_size)):
             last = chunk[-1][0]
             with self.store.batch() as batch:
-                live = set() if reentry else batch.live_contacts(plan.name, _ids(chunk))
+                ids = _ids(chunk)
+                live = set() if reentry else batch.live_contacts(plan.name, ids)
+                recorded = self.store.events_of_contacts(ids)
                 enrolled = [
-                    self._enrol_one(plan, digest, line, item, enrolment, live, now)
+                    self._enrol_one(plan, digest, line, item, enrolment, live, recorded, now)
                     for line, item in chunk
                 ]
                 enrolled = self._dedupe(enrolled, reentry)
@@ -107,6 +109,7 @@ class Runner:
         item: Contact | str,
         enrolment: Enrolment,
         live: set[str],
+        recorded: dict[str, list[EventRecord]],
         now: datetime,
     ) -> Enrolled:
         """One input line's run; `live` holds the contacts that already have a live run of
@@ -115,7 +118,7 @@ class Runner:
             return Enrolled(line, None, skipped=item)
         if item.id in live:
             return Enrolled(line, item.id, skipped="already has an active or waiting run")
-        contact = _with_history(item, self.store.events_of(item.id))
+        contact = _with_history(item, recorded.get(item.id, ()))
         transition = advance(plan, start(plan, contact, now), Tick(now))
         run_id = run_id_for(enrolment, line)
         record = run_record(run_id, plan, digest, transition.state, now, enrolment.id)

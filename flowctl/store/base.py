@@ -254,6 +254,9 @@ class RunStore(Protocol):
     def events_of(self, contact: str) -> list[EventRecord]:
         """A contact's recorded events, in time order (ties: recording order)."""
 
+    def events_of_contacts(self, contacts: Sequence[str]) -> dict[str, list[EventRecord]]:
+        """`events_of` for many contacts in one query: those with recorded events only."""
+
     def enrolment(self, enrolment_id: str) -> Enrolment | None:
         """One enrolment by id."""
 

@@ -310,6 +310,20 @@ class PostgresStore:
         )
         return [event_from(row) for row in rows]
 
+    def events_of_contacts(self, contacts: Sequence[str]) -> dict[str, list[EventRecord]]:
+        found: dict[str, list[EventRecord]] = {}
+        if not contacts:
+            return found
+        rows = self._db.all(
+            f"SELECT {EVENT_COLUMNS} FROM flowctl_events WHERE contact = ANY(%s) "
+            "ORDER BY contact, at, seq",
+            (list(dict.fromkeys(contacts)),),
+        )
+        for row in rows:
+            event = event_from(row)
+            found.setdefault(event.contact, []).append(event)
+        return found
+
     def enrolment(self, enrolment_id: str) -> Enrolment | None:
         row = self._db.one(
             f"SELECT {ENROLMENT_COLUMNS} FROM flowctl_enrolments WHERE id = %s", (enrolment_id,)

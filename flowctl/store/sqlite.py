@@ -8,7 +8,7 @@ waits up to the store's timeout for the lock. See docs/store.md for the tables.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -237,6 +237,19 @@ class SqliteStore:
             f"SELECT {EVENT_COLUMNS} FROM events WHERE contact = ? ORDER BY at, seq", (contact,)
         )
         return [event_from(row) for row in rows]
+
+    def events_of_contacts(self, contacts: Sequence[str]) -> dict[str, list[EventRecord]]:
+        found: dict[str, list[EventRecord]] = {}
+        for chunk in chunks(list(dict.fromkeys(contacts))):
+            rows = self._db.all(
+                f"SELECT {EVENT_COLUMNS} FROM events WHERE contact IN ({marks(len(chunk))}) "
+                "ORDER BY contact, at, seq",
+                chunk,
+            )
+            for row in rows:
+                event = event_from(row)
+                found.setdefault(event.contact, []).append(event)
+        return found
 
     def enrolment(self, enrolment_id: str) -> Enrolment | None:
         row = self._db.one(

@@ -136,8 +136,13 @@ def decode_time_or_none(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def encode_json(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON text that keeps Unicode (one encoder for every row: `json.dumps` would
+    build one a call)."""
+    return _ENCODE(value)
 
 
 def encode_json_or_none(value: Any) -> str | None:

@@ -220,6 +220,9 @@ class DeliveryContract:
         ]
         assert [event.id for event in store.events_of("c-2")] == ["e-9"]
         assert store.events_of("c-3") == []
+        many = store.events_of_contacts(["c-3", "c-2", "c-1", "c-2"])
+        assert many == {"c-1": store.events_of("c-1"), "c-2": store.events_of("c-2")}
+        assert store.events_of_contacts([]) == {}
 
     def test_add_events_returns_the_new_ones(self, store: RunStore) -> None:
         with store.batch() as batch:
