@@ -79,12 +79,21 @@ def test_mail_goes_to_the_smtp_server_with_the_effects_key(
     sent = [
         (m.recipients, m.message["Subject"], m.message["X-Flowctl-Key"]) for m in mail_server.mails
     ]
-    assert sent == [
+    # The thank-you mails in the audience's order; the offers, woken together, in any order.
+    assert sent[:2] == [
         (["ana@example.com"], "Thanks, Ana!", f"{runs['c-1']['run']}:thank_you:0"),
         (["b@x.io"], "Thanks, Ana!", f"{runs['c-2']['run']}:thank_you:0"),
-        (["ana@example.com"], "Shoes that go with yours", f"{runs['c-1']['run']}:shoes_offer:3"),
-        (["b@x.io"], "Shoes that go with yours", f"{runs['c-2']['run']}:shoes_offer:3"),
     ]
+    assert sorted(sent[2:]) == sorted(
+        [
+            (
+                ["ana@example.com"],
+                "Shoes that go with yours",
+                f"{runs['c-1']['run']}:shoes_offer:3",
+            ),
+            (["b@x.io"], "Shoes that go with yours", f"{runs['c-2']['run']}:shoes_offer:3"),
+        ]
+    )
     ids = {mail.message["Message-ID"] for mail in mail_server.mails}
     assert len(ids) == 4
     assert {run["status"] for run in runs.values()} == {"completed"}
