@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import (
-    FileSystemLoader,
+    BaseLoader,
+    Environment,
     StrictUndefined,
     Template,
     TemplateError,
@@ -23,11 +24,38 @@ from jinja2 import (
     TemplateSyntaxError,
     select_autoescape,
 )
+from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
+
+from flowctl.errors import InputError
+from flowctl.loading.sources import read_capped
 
 
 class TemplateProblem(Exception):
     """A template cannot be rendered: missing, malformed, or asking for a missing variable."""
+
+
+#: The most of one template file read: more is a mistake, not a message.
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+class _BoundedLoader(BaseLoader):
+    """Jinja's file loading, through flowctl's one reader: a regular file only (a FIFO or a
+    device in the templates' folder must not hang the worker), at most `MAX_TEMPLATE_BYTES`,
+    and never outside the directory (`..` is refused by `split_template_path`)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        path = self.directory.joinpath(*split_template_path(template))
+        if not path.exists():
+            raise TemplateNotFound(template)
+        try:
+            source = read_capped(path, MAX_TEMPLATE_BYTES).decode("utf-8")
+        except (InputError, UnicodeDecodeError) as exc:
+            raise TemplateProblem(f"template file {path}: {exc}") from None
+        return source, str(path), lambda: False  # compiled once per handler: never reloaded
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +71,7 @@ class Templates:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._environment = SandboxedEnvironment(
-            loader=FileSystemLoader(directory),
+            loader=_BoundedLoader(directory),
             undefined=StrictUndefined,
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             keep_trailing_newline=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -233,3 +234,15 @@ def test_configuration_mistakes_name_the_key(
         configure(smtp_table(25) + extra, environ)
     assert str(caught.value) == f"pyproject.toml: tool.flowctl.{message}"
     assert caught.value.exit_code == 2
+
+
+def test_a_template_that_is_not_a_regular_file_fails_without_hanging(
+    smtp: Smtp, mail_server: MailServer, templates: Path
+) -> None:
+    """A FIFO where a template should be (nothing ever writes to it) is refused, not read."""
+    (templates / "thanks.txt").unlink()
+    os.mkfifo(templates / "thanks.txt")
+    result = smtp.deliver(delivery())
+    assert result.status == FAILED, result
+    assert "a named pipe (FIFO)" in (result.error or "")
+    assert mail_server.mails == []
