@@ -58,7 +58,11 @@ def test(
             raise UsageError(f"--output {output} looks like a flow test file; pick another name")
         result = run_suite(chosen, config, parts.validator, min_coverage)
         reporter = suite_reporters()[output_format]
-        if output in (None, STDIN):
+        # Not "✓ 0 cases passed" beside the error when nothing could be read (as validate).
+        nothing_read = not result.files and bool(result.problems)
+        if nothing_read and output_format is SuiteFormat.TEXT:
+            pass
+        elif output in (None, STDIN):
             with reader_may_leave():
                 reporter(sys.stdout).report(result)
         else:

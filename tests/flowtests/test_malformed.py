@@ -204,6 +204,16 @@ def test_a_directory_without_test_files_is_a_usage_problem(tmp_path) -> None:
     assert result.exit_code == 2
 
 
+def test_nothing_read_prints_no_summary_beside_the_error(
+    runner: CliRunner, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["test", "."])
+    assert result.exit_code == 2
+    assert "no *.flowtest.yaml files" in result.stderr
+    assert result.stdout == ""  # not "✓ 0 cases passed"
+
+
 _NODE_IDS = st.sampled_from(["has_email", "welcome", "wait_order", "by_total", "nudge", "nuge"])
 # Well-formed cases with random contacts and expectations: they get past the reader, so the
 # dry runs and every check meet them (the tests above cover malformed values).
