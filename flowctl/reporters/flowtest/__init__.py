@@ -5,10 +5,12 @@ annotations. Each format is a `SuiteReporter` subclass, picked by name from `sui
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import ClassVar, TextIO
+from typing import TYPE_CHECKING, ClassVar, TextIO
 
-from flowctl.flowtests import SuiteResult
 from flowctl.reporters import plural
+
+if TYPE_CHECKING:  # the command line imports SuiteFormat at start-up; the results only later
+    from flowctl.flowtests import SuiteResult
 
 
 class SuiteFormat(StrEnum):
