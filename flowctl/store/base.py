@@ -145,6 +145,10 @@ class Batch(Protocol):
         the version bumped. None when the row moved on (another process advanced the run
         first) or is gone: nothing is written, and the caller drops that run's transition."""
 
+    def update_runs(self, runs: Sequence[RunRecord]) -> list[RunRecord | None]:
+        """`update_run` for each of `runs` in turn, in as few statements as the store can:
+        what each returned, in order."""
+
     def add_steps(self, steps: Sequence[StepRow]) -> None:
         """Append completed steps to runs' histories; (run, number) is unique: a step stored
         already is a StoreError."""
@@ -152,12 +156,25 @@ class Batch(Protocol):
     def add_effects(self, effects: Sequence[EffectRecord]) -> None:
         """Commit effects' intents; an effect whose key exists already is left as it is."""
 
+    def add_claimed_effects(
+        self, effects: Sequence[EffectRecord], worker: str, until: datetime
+    ) -> list[EffectRecord]:
+        """Commit new effects' intents already claimed by `worker` until `until`, as
+        `claim_effects` would claim them (their first attempt counted): what a command that
+        delivers its own intents at once writes, one statement instead of an insert, a read and
+        an update. They must be new, as the intents of runs this batch inserted are: a key
+        stored already is a StoreError. Returns them as claimed."""
+
     def update_effect(self, effect: EffectRecord, worker: str | None = None) -> bool:
         """Write an effect's delivery state (status, attempts, next attempt, reply, error) and
         end its claim: the delivery it records is over. With `worker`, only while that worker
         still holds the claim, so that a worker whose lease ran out (and whose effect another
         worker claimed since) cannot overwrite the newer delivery. False when nothing was
         written: no such key, or the claim is gone."""
+
+    def update_effects(self, effects: Sequence[EffectRecord], worker: str) -> None:
+        """`update_effect(effect, worker)` for each of `effects`, in one statement: the results
+        of one worker's deliveries. An effect whose claim is gone is left as it is."""
 
     def claim_effects(
         self, keys: Sequence[str], worker: str, until: datetime
@@ -250,6 +267,10 @@ class RunStore(Protocol):
         their next attempt is due, no earlier effect of the same run is still pending or has
         failed (a failed effect holds its run's later ones until `runs retry` or `runs cancel`),
         and no live worker other than `worker` holds a claim on them."""
+
+    def undelivered_runs(self, run_ids: Sequence[str]) -> set[str]:
+        """Those of `run_ids` with an effect pending or failed: runs whose next effect must
+        wait for it (`due_effects` holds it back)."""
 
     def events_of(self, contact: str) -> list[EventRecord]:
         """A contact's recorded events, in time order (ties: recording order)."""

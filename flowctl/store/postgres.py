@@ -278,6 +278,14 @@ class PostgresStore:
         row = self._db.one(f"{_SELECT_EFFECTS} WHERE key = %s", (key,))
         return None if row is None else effect_from(row)
 
+    def undelivered_runs(self, run_ids: Sequence[str]) -> set[str]:
+        rows = self._db.all(
+            "SELECT DISTINCT run FROM flowctl_effects WHERE status IN ('pending', 'failed') "
+            "AND run = ANY(%s)",
+            (list(dict.fromkeys(run_ids)),),
+        )
+        return {row[0] for row in rows}
+
     def due_effects(self, now: datetime, limit: int, worker: str) -> list[EffectRecord]:
         wall = datetime.now(UTC)
         live = self._live_holders(worker, wall)

@@ -62,6 +62,10 @@ _INSERT_EFFECT = (
     f"INSERT INTO flowctl_effects ({EFFECT_COLUMNS}) VALUES ({marks(16)}) "
     "ON CONFLICT (key) DO NOTHING"
 )
+_INSERT_CLAIMED_EFFECT = (
+    f"INSERT INTO flowctl_effects ({EFFECT_COLUMNS}, claimed_by, claimed_until) "
+    f"VALUES ({marks(18)})"
+)
 _UPDATE_EFFECT = (
     "UPDATE flowctl_effects SET status = %s, attempts = %s, next_attempt_at = %s, reply = %s, "
     "error = %s, claimed_by = NULL, claimed_until = NULL WHERE key = %s"
@@ -196,6 +200,11 @@ class PostgresBatch:
         self.changes.note_run(updated)
         return updated
 
+    def update_runs(self, runs: Sequence[RunRecord]) -> list[RunRecord | None]:
+        # Those this transaction locked are held and sent in one pipeline; the others each
+        # need their answer.
+        return [self.update_run(run) for run in runs]
+
     def add_steps(self, steps: Sequence[StepRow]) -> None:
         self.db.queue(_INSERT_STEP, map(step_row, steps))
 
@@ -204,6 +213,20 @@ class PostgresBatch:
         for effect in effects:
             if effect.status == PENDING:
                 self._note_effect(effect)
+
+    def add_claimed_effects(
+        self, effects: Sequence[EffectRecord], worker: str, until: datetime
+    ) -> list[EffectRecord]:
+        claimed = [replace(effect, attempts=effect.attempts + 1) for effect in effects]
+        lease = encode_time(until)
+        self.db.queue(
+            _INSERT_CLAIMED_EFFECT, [(*effect_row(effect), worker, lease) for effect in claimed]
+        )
+        for effect in claimed:
+            # Its delivery job finds it claimed while this worker lives; it is there for
+            # the case that the worker dies before it delivers.
+            self._note_effect(effect)
+        return claimed
 
     def _note_effect(self, effect: EffectRecord) -> None:
         due = DueEffect(effect.key, effect.channel, effect.next_attempt_at)
@@ -226,6 +249,10 @@ class PostgresBatch:
         elif written and effect.status != PENDING:
             self.changes.settled.add(effect.run)
         return written
+
+    def update_effects(self, effects: Sequence[EffectRecord], worker: str) -> None:
+        for effect in effects:
+            self.update_effect(effect, worker)
 
     def next_pending(self, runs: Iterable[str]) -> list[EffectRecord]:
         """The first pending effect of each of `runs` that has one: what a run delivers next."""

@@ -222,6 +222,17 @@ class SqliteStore:
         )
         return [effect_from(row) for row in rows]
 
+    def undelivered_runs(self, run_ids: Sequence[str]) -> set[str]:
+        held: set[str] = set()
+        for chunk in chunks(list(dict.fromkeys(run_ids))):
+            rows = self._db.all(
+                "SELECT DISTINCT run FROM effects WHERE status IN ('pending', 'failed') "
+                f"AND run IN ({marks(len(chunk))})",
+                chunk,
+            )
+            held.update(row[0] for row in rows)
+        return held
+
     def _live_holders(self, worker: str, wall: str) -> list[str]:
         """The workers other than `worker` whose claims still stand: lease running, and not a
         process of this host that is gone."""

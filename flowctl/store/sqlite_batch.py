@@ -49,10 +49,14 @@ _INSERT_STEP = f"INSERT INTO steps ({STEP_COLUMNS}) VALUES ({marks(8)})"
 _INSERT_EFFECT = (
     f"INSERT INTO effects ({EFFECT_COLUMNS}) VALUES ({marks(16)}) ON CONFLICT (key) DO NOTHING"
 )
+_INSERT_CLAIMED_EFFECT = (
+    f"INSERT INTO effects ({EFFECT_COLUMNS}, claimed_by, claimed_until) VALUES ({marks(18)})"
+)
 _UPDATE_EFFECT = (
     "UPDATE effects SET status = ?, attempts = ?, next_attempt_at = ?, reply = ?, error = ?, "
     "claimed_by = NULL, claimed_until = NULL WHERE key = ?"
 )
+_UPDATE_CLAIMED_EFFECT = f"{_UPDATE_EFFECT} AND claimed_by = ?"
 _CLAIM = (
     "UPDATE effects SET claimed_by = ?, claimed_until = ?, attempts = attempts + 1 WHERE key = ?"
 )
@@ -97,11 +101,20 @@ class SqliteBatch:
 
     def update_run(self, run: RunRecord) -> RunRecord | None:
         updated = replace(run, version=run.version + 1)
-        row = run_row(updated)
-        changed = self.db.execute(
-            _UPDATE_RUN, (*row[4:10], row[11], *row[13:], run.id, run.version)
-        )
-        return updated if changed == 1 else None
+        return updated if self.db.execute(_UPDATE_RUN, _moved(run, updated)) == 1 else None
+
+    def update_runs(self, runs: Sequence[RunRecord]) -> list[RunRecord | None]:
+        updated = [replace(run, version=run.version + 1) for run in runs]
+        # One statement for all, the common case; when a run moved on meanwhile, undo it and
+        # go one by one, to tell which.
+        self.db.execute("SAVEPOINT update_runs")
+        changed = self.db.many(_UPDATE_RUN, map(_moved, runs, updated))
+        if changed == len(runs):
+            self.db.execute("RELEASE update_runs")
+            return list(updated)
+        self.db.execute("ROLLBACK TO update_runs")
+        self.db.execute("RELEASE update_runs")
+        return [self.update_run(run) for run in runs]
 
     def add_steps(self, steps: Sequence[StepRow]) -> None:
         self.db.many(_INSERT_STEP, map(step_row, steps))
@@ -109,18 +122,23 @@ class SqliteBatch:
     def add_effects(self, effects: Sequence[EffectRecord]) -> None:
         self.db.many(_INSERT_EFFECT, map(effect_row, effects))
 
-    def update_effect(self, effect: EffectRecord, worker: str | None = None) -> bool:
-        params = (
-            effect.status,
-            effect.attempts,
-            encode_time_or_none(effect.next_attempt_at),
-            encode_json_or_none(effect.reply),
-            effect.error,
-            effect.key,
+    def add_claimed_effects(
+        self, effects: Sequence[EffectRecord], worker: str, until: datetime
+    ) -> list[EffectRecord]:
+        claimed = [replace(effect, attempts=effect.attempts + 1) for effect in effects]
+        lease = encode_time(until)
+        self.db.many(
+            _INSERT_CLAIMED_EFFECT, ((*effect_row(effect), worker, lease) for effect in claimed)
         )
+        return claimed
+
+    def update_effect(self, effect: EffectRecord, worker: str | None = None) -> bool:
         if worker is None:
-            return self.db.execute(_UPDATE_EFFECT, params) == 1
-        return self.db.execute(f"{_UPDATE_EFFECT} AND claimed_by = ?", (*params, worker)) == 1
+            return self.db.execute(_UPDATE_EFFECT, _result_of(effect)) == 1
+        return self.db.execute(_UPDATE_CLAIMED_EFFECT, (*_result_of(effect), worker)) == 1
+
+    def update_effects(self, effects: Sequence[EffectRecord], worker: str) -> None:
+        self.db.many(_UPDATE_CLAIMED_EFFECT, ((*_result_of(effect), worker) for effect in effects))
 
     def claim_effects(
         self, keys: Sequence[str], worker: str, until: datetime
@@ -176,3 +194,21 @@ class SqliteBatch:
                 )
             )
         return live
+
+
+def _result_of(effect: EffectRecord) -> Row:
+    """The parameters of `_UPDATE_EFFECT`: an effect's delivery state, and its key."""
+    return (
+        effect.status,
+        effect.attempts,
+        encode_time_or_none(effect.next_attempt_at),
+        encode_json_or_none(effect.reply),
+        effect.error,
+        effect.key,
+    )
+
+
+def _moved(run: RunRecord, updated: RunRecord) -> Row:
+    """The parameters of `_UPDATE_RUN` that write `updated` over `run`."""
+    row = run_row(updated)
+    return (*row[4:10], row[11], *row[13:], run.id, run.version)

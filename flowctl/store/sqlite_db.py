@@ -94,9 +94,10 @@ class Db:
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
-    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    def many(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """Run one statement for each of `rows`; the number of rows they changed in all."""
         try:
-            self.conn.executemany(sql, rows)
+            return self.conn.executemany(sql, rows).rowcount
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 

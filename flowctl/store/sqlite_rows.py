@@ -91,7 +91,7 @@ def step_row(step: StepRow) -> Row:
         encode_time(step.at),
         step.exit,
         step.effect_key,
-        encode_json(list(step.warnings)),
+        encode_json(list(step.warnings)) if step.warnings else "[]",  # most steps have none
     )
 
 

@@ -311,6 +311,22 @@ class StoreContract(DeliveryContract):
             assert batch.update_run(run_record("r-9")) is None
         assert store.run("r-1") == replace(moved, version=2)
 
+    def test_update_runs_writes_those_still_as_read(self, store: RunStore) -> None:
+        seed(store, [run_record(f"r-{n}") for n in range(4)])
+        with store.batch() as batch:
+            batch.update_run(run_record("r-2"))  # another process moved r-2 on first
+        moved = [replace(run_record(f"r-{n}"), step=7, state={"n": n}) for n in range(4)]
+        with store.batch() as batch:
+            assert batch.update_runs([]) == []
+            assert batch.update_runs([moved[0], moved[1]]) == [
+                replace(moved[0], version=2),
+                replace(moved[1], version=2),
+            ]
+            result = batch.update_runs([moved[2], moved[3], moved[3], run_record("r-9")])
+            assert result == [None, replace(moved[3], version=2), None, None]
+        assert [run.version for run in store.runs()] == [2, 2, 2, 2]
+        assert [run.step for run in store.runs()] == [7, 7, run_record("r-2").step, 7]
+
     def test_an_updated_run_is_found_by_its_new_status_only(self, store: RunStore) -> None:
         seed(store, [run_record("r-1")])
         with store.batch() as batch:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flowctl.store.base import EffectRecord, EventRecord, RunStore
+from flowctl.store.base import EffectRecord, EventRecord, RunStore, StoreError
 from tests.store.builders import (
     T0,
     StoreFactory,
@@ -194,6 +194,72 @@ class DeliveryContract:
             assert batch.update_effect(replace(second, status="delivered"), ME)
             assert not batch.update_effect(replace(first, status="failed"), slow)
         assert store.effect("r-1:send:0") == replace(second, status="delivered")
+
+    def test_intents_added_claimed_are_held_by_their_worker(self, store: RunStore) -> None:
+        seed(store, [run_record("r-1"), run_record("r-2")])
+        with store.batch() as batch:
+            claimed = batch.add_claimed_effects(
+                [effect_record("r-1", 0), effect_record("r-2", 0)], OTHER, lease(60)
+            )
+        assert claimed == [
+            replace(effect_record("r-1", 0), attempts=1),
+            replace(effect_record("r-2", 0), attempts=1),
+        ]
+        assert store.effects_of("r-1") == claimed[:1]
+        assert store.due_effects(T0, 10, ME) == []
+        assert keys(store.due_effects(T0, 10, OTHER)) == ["r-1:send:0", "r-2:send:0"]
+        with store.batch() as batch:
+            assert batch.claim_effects(keys(claimed), ME, lease(60)) == []
+            assert batch.update_effect(replace(claimed[0], status="delivered"), OTHER)
+
+    def test_intents_added_claimed_must_be_new(self, store: RunStore) -> None:
+        seed(store, [run_record("r-1")], [effect_record("r-1", 0)])
+        with pytest.raises(StoreError), store.batch() as batch:
+            batch.add_claimed_effects([effect_record("r-1", 1)], ME, lease(60))
+            batch.add_claimed_effects([effect_record("r-1", 0)], ME, lease(60))
+        assert store.effects_of("r-1") == [effect_record("r-1", 0)]
+
+    def test_a_claim_of_a_dead_adder_is_void(self, store: RunStore) -> None:
+        seed(store, [run_record("r-1")])
+        with store.batch() as batch:
+            batch.add_claimed_effects([effect_record("r-1", 0)], dead_worker(), lease(3600))
+        with store.batch() as batch:
+            (claimed,) = batch.claim_effects(["r-1:send:0"], ME, lease(60))
+        assert claimed.attempts == 2  # the dead worker's attempt counts: it may have sent it
+
+    def test_update_effects_writes_what_the_worker_still_holds(self, store: RunStore) -> None:
+        runs = [run_record(f"r-{n}") for n in range(3)]
+        seed(store, runs, [effect_record(run.id, 0) for run in runs])
+        slow = remote_worker()
+        with store.batch() as batch:
+            mine = batch.claim_effects(["r-0:send:0", "r-1:send:0"], ME, lease(60))
+            (theirs,) = batch.claim_effects(["r-2:send:0"], slow, lease(60))
+        results = [
+            replace(mine[0], status="delivered", reply={"id": "m-0"}),
+            replace(mine[1], next_attempt_at=T0 + minutes(2), error="timed out"),
+            replace(theirs, status="delivered"),  # not ME's claim: left alone
+        ]
+        with store.batch() as batch:
+            batch.update_effects(results, ME)
+            batch.update_effects([], ME)
+        assert store.effect("r-0:send:0") == results[0]
+        assert store.effect("r-1:send:0") == results[1]
+        assert store.effect("r-2:send:0") == theirs
+        with store.batch() as batch:  # the claims ended with the results
+            assert keys(batch.claim_effects(["r-0:send:0", "r-1:send:0"], OTHER, lease(60))) == [
+                "r-1:send:0"
+            ]
+
+    def test_undelivered_runs_have_an_effect_pending_or_failed(self, store: RunStore) -> None:
+        statuses = {"r-a": "pending", "r-b": "failed", "r-c": "delivered", "r-d": "skipped"}
+        runs = [run_record(run) for run in (*statuses, "r-e")]
+        seed(store, runs, [effect_record(run, 0, status=s) for run, s in statuses.items()])
+        assert store.undelivered_runs([run.id for run in runs]) == {"r-a", "r-b"}
+        assert store.undelivered_runs(["r-c", "nope"]) == set()
+        assert store.undelivered_runs([]) == set()
+        with store.batch() as batch:  # a batch's own intents count
+            batch.add_effects([effect_record("r-e", 0)])
+            assert store.undelivered_runs(["r-e", "r-e"]) == {"r-e"}
 
     def test_only_pending_effects_are_claimed_or_due(self, store: RunStore) -> None:
         final = ["delivered", "failed", "skipped"]
