@@ -63,7 +63,14 @@ class Courier:
                 effects = self.store.due_effects(now, self.batch_size, self.worker)
             if not effects:
                 return 0
-            claimed = batch.claim_effects([e.key for e in effects], self.worker, _wall() + LEASE)
+            claimed = batch.claim_effects([e.key for e in effects], self.worker, lease_end())
+        return self.deliver_claimed(claimed)
+
+    def deliver_claimed(self, claimed: Sequence[EffectRecord]) -> int:
+        """Hand effects this worker claimed to their handlers, in order, and record the
+        results; how many were handled."""
+        if not claimed:
+            return 0
         results: list[tuple[EffectRecord, Result | None]] = []
         blocked: set[str] = set()  # runs whose earlier effect did not go through: keep order
         handled_count = 0
@@ -93,9 +100,29 @@ class Courier:
                 batch.release_claims(self.worker)
             raise
         with self.store.batch() as batch:
+            now = self.clock.now()
+            settled = []
             for effect, result in results:
-                self._record(batch, effect, result, self.clock.now())
+                written = self._settled(effect, result)
+                if written is None:
+                    self._record(batch, effect, result, now)
+                else:
+                    settled.append(written)
+            batch.update_effects(settled, self.worker)
         return handled_count
+
+    @staticmethod
+    def _settled(effect: EffectRecord, result: Result | None) -> EffectRecord | None:
+        """The effect as `result` leaves it when that needs no decision (it went through, was
+        skipped, or was not tried), for `update_effects` to write with the others; None when
+        `_record` must decide (a retry, or the run's failure)."""
+        if result is None:  # claimed but not tried: an earlier effect of its run is held up
+            return replace(effect, attempts=effect.attempts - 1)
+        if result.status == handled.DELIVERED:
+            return replace(effect, status=stored.DELIVERED, reply=result.reply, error=None)
+        if result.status == handled.SKIPPED:
+            return replace(effect, status=stored.SKIPPED, reply=result.reply, error=result.error)
+        return None
 
     def _deliver_one(self, handler: Handler, effect: EffectRecord) -> Result:
         delivery = Delivery(
@@ -120,21 +147,11 @@ class Courier:
     def _record(
         self, batch: Batch, effect: EffectRecord, result: Result | None, now: datetime
     ) -> None:
-        if result is None:  # claimed but not tried: an earlier effect of its run is held up
-            batch.update_effect(replace(effect, attempts=effect.attempts - 1), self.worker)
+        settled = self._settled(effect, result)
+        if settled is not None:
+            batch.update_effect(settled, self.worker)
             return
-        if result.status == handled.DELIVERED:
-            batch.update_effect(
-                replace(effect, status=stored.DELIVERED, reply=result.reply, error=None),
-                self.worker,
-            )
-            return
-        if result.status == handled.SKIPPED:
-            batch.update_effect(
-                replace(effect, status=stored.SKIPPED, reply=result.reply, error=result.error),
-                self.worker,
-            )
-            return
+        assert result is not None
         policy = RetryPolicy.of(effect.retry)
         later = None
         if result.status != handled.FAILED:
@@ -165,6 +182,7 @@ class Courier:
             self.failed.add(record.id)
 
 
-def _wall() -> datetime:
-    """Wall-clock time for claims' leases: they are about processes, not the run's clock."""
-    return datetime.now(UTC)
+def lease_end() -> datetime:
+    """When a claim taken now ends: wall-clock time, for leases are about processes, not the
+    run's clock."""
+    return datetime.now(UTC) + LEASE

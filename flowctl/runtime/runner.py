@@ -20,7 +20,7 @@ from flowctl.engine.state import ACTIVE, CANCELLED, LIVE, state_from_json
 from flowctl.language.contacts import Contact, Event
 from flowctl.nodes.base import FAILED
 from flowctl.runtime.clock import Clock
-from flowctl.runtime.delivery import Courier, Handlers
+from flowctl.runtime.delivery import Courier, Handlers, lease_end
 from flowctl.runtime.plans import PlanError, Plans
 from flowctl.runtime.records import effect_records, run_id_for, run_record, step_rows, updated
 from flowctl.store import base as stored
@@ -93,10 +93,10 @@ class Runner:
                     for line, item in chunk
                 ]
                 enrolled = self._dedupe(enrolled, reentry)
-                intents = self._write_new(batch, plan, enrolled)
+                claimed = self._write_new(batch, plan, enrolled)
                 batch.put_enrolment(replace(enrolment, position=last))
             self.failed.clear()
-            self.deliver(intents)
+            self.courier.deliver_claimed(claimed)
             yield from (self._refreshed(item) for item in enrolled)
         with self.store.batch() as batch:
             batch.put_enrolment(replace(enrolment, position=last, done=True))
@@ -144,7 +144,8 @@ class Runner:
     def _write_new(
         self, batch: Batch, plan: PreparedFlow, enrolled: list[Enrolled]
     ) -> list[EffectRecord]:
-        """Insert the new runs with their steps and intents; the intents, in run order."""
+        """Insert the new runs with their steps and intents, claimed by this worker, which
+        delivers them once they are committed; the intents, in run order."""
         made = [item for item in enrolled if item.run is not None and item.transition is not None]
         batch.add_runs([item.run for item in made if item.run is not None])
         steps, effects = [], []
@@ -153,8 +154,7 @@ class Runner:
             steps += step_rows(item.run.id, item.transition)
             effects += effect_records(item.run, plan, item.transition.effects)
         batch.add_steps(steps)
-        batch.add_effects(effects)
-        return effects
+        return batch.add_claimed_effects(effects, self.worker, lease_end())
 
     def _refreshed(self, item: Enrolled) -> Enrolled:
         """The item with its run as stored now, when a delivery failed it meanwhile."""
@@ -169,22 +169,24 @@ class Runner:
         becomes due before the clock meanwhile; (runs advanced, effects handled)."""
         advanced = handled = 0
         for _ in range(MAX_PASSES):
-            runs, effects = self.advance_due(), self.deliver()
+            runs, sent = self.advance_due()
+            effects = sent + self.deliver()
             advanced, handled = advanced + runs, handled + effects
             if not runs and not effects:
                 break
         return advanced, handled
 
-    def advance_due(self) -> int:
-        """Advance one batch of due runs; how many were advanced."""
+    def advance_due(self) -> tuple[int, int]:
+        """Advance one batch of due runs and deliver the effects they made that may go at
+        once; (runs advanced, effects handled)."""
         now = self.clock.now()
         with self.store.batch() as batch:
             due = self.store.due_runs(now, self.batch_size)
             journal = _Journal()
             for record in due:
-                self._advance(batch, record, Tick(now), now, journal)
-            journal.write(batch)
-        return len(due)
+                self._advance(record, Tick(now), now, journal)
+            _, claimed = self._write(batch, journal, claim=True)
+        return len(due), self.courier.deliver_claimed(claimed)
 
     def advance_records(self, records: Sequence[RunRecord]) -> int:
         """Advance the given runs, as they were read, in one batch (a queued job names them);
@@ -192,35 +194,55 @@ class Runner:
         now = self.clock.now()
         with self.store.batch() as batch:
             journal = _Journal()
-            moved = [
-                r for r in records if self._advance(batch, r, Tick(now), now, journal) is not None
-            ]
-            journal.write(batch)
-        return len(moved)
+            for record in records:
+                self._advance(record, Tick(now), now, journal)
+            written, _ = self._write(batch, journal)
+        return len(written)
 
-    def _advance(
-        self, batch: Batch, record: RunRecord, tick: Tick, now: datetime, journal: _Journal
-    ) -> RunRecord | None:
-        """Move one run in `batch`; its steps and intents go to `journal`, for the caller to
-        write with the batch's others. None on a conflict (nothing of it is kept)."""
+    def _advance(self, record: RunRecord, tick: Tick, now: datetime, journal: _Journal) -> None:
+        """Move one run: its new row, steps and intents go to `journal`, for `_write` to
+        write with the batch's others."""
         try:
             plan = self.plans.get(record.digest)
         except PlanError as exc:
             stopped = replace(
                 record, status=FAILED, error=str(exc), wake_at=None, awaiting=None, updated_at=now
             )
-            written = batch.update_run(stopped)
-            if written is not None:
-                self.failed.add(written.id)
-            return written
+            journal.add(stopped)
+            return
         transition = advance(plan, state_from_json(record.state), tick)
-        written = batch.update_run(updated(record, transition.state, now))
-        if written is not None:
-            if written.status == FAILED:
-                self.failed.add(written.id)
-            journal.steps += step_rows(record.id, transition)
-            journal.effects += effect_records(record, plan, transition.effects)
-        return written
+        journal.add(
+            updated(record, transition.state, now),
+            step_rows(record.id, transition),
+            effect_records(record, plan, transition.effects),
+        )
+
+    def _write(
+        self, batch: Batch, journal: _Journal, claim: bool = False
+    ) -> tuple[list[RunRecord], list[EffectRecord]]:
+        """Write a journal's runs, and the steps and intents of those that were still as
+        read (a run another process moved on first keeps nothing of this transition); the
+        runs written, and with `claim`, the intents this worker claimed to deliver at once:
+        those of runs with no earlier effect still to deliver (the others wait their turn)."""
+        written, steps, effects = [], [], []
+        for run, (run_steps, run_effects) in zip(
+            batch.update_runs(journal.runs), journal.rest, strict=True
+        ):
+            if run is None:
+                continue
+            written.append(run)
+            steps += run_steps
+            effects += run_effects
+            if run.status == FAILED:
+                self.failed.add(run.id)
+        batch.add_steps(steps)
+        if not claim or not effects:
+            batch.add_effects(effects)
+            return written, []
+        held = self.store.undelivered_runs([effect.run for effect in effects])
+        batch.add_effects([effect for effect in effects if effect.run in held])
+        free = [effect for effect in effects if effect.run not in held]
+        return written, batch.add_claimed_effects(free, self.worker, lease_end())
 
     # -- events ----------------------------------------------------------------------------
 
@@ -232,12 +254,10 @@ class Runner:
         with self.store.batch() as batch:
             if not batch.add_event(event):
                 return None
-            moved, journal = [], _Journal()
+            journal = _Journal()
             for record in self.store.live_runs_of_contact(event.contact):
-                written = self._advance(batch, record, Tick(event.at, (arrived,)), now, journal)
-                if written is not None:
-                    moved.append(written)
-            journal.write(batch)
+                self._advance(record, Tick(event.at, (arrived,)), now, journal)
+            moved, _ = self._write(batch, journal)
         self.deliver()
         return moved
 
@@ -318,14 +338,20 @@ class Runner:
 
 @dataclass(slots=True)
 class _Journal:
-    """The steps and intents of one batch's transitions, written together at its end."""
+    """One batch's transitions: each run's new row, with the steps and intents that go with
+    it, written together at the batch's end."""
 
-    steps: list[StepRow] = field(default_factory=list)
-    effects: list[EffectRecord] = field(default_factory=list)
+    runs: list[RunRecord] = field(default_factory=list)
+    rest: list[tuple[list[StepRow], list[EffectRecord]]] = field(default_factory=list)
 
-    def write(self, batch: Batch) -> None:
-        batch.add_steps(self.steps)
-        batch.add_effects(self.effects)
+    def add(
+        self,
+        run: RunRecord,
+        steps: list[StepRow] | None = None,
+        effects: list[EffectRecord] | None = None,
+    ) -> None:
+        self.runs.append(run)
+        self.rest.append((steps or [], effects or []))
 
 
 def _ids(chunk: Sequence[tuple[int, Contact | str]]) -> list[str]:

@@ -176,3 +176,40 @@ def test_a_server_that_is_down_fails_only_its_runs_after_their_attempts(
     assert request.headers["Authorization"] == "Bearer t0ken"
     assert request.headers["Idempotency-Key"] == f"{runs['by-sms']['run']}:text:1"
     assert json.loads(request.body)["effect"]["send"]["template_id"] == "hello"
+
+
+def test_an_effect_waits_for_the_earlier_one_of_its_run(
+    project: Path, web_server: WebServer
+) -> None:
+    """The first text is refused with a long Retry-After; the run goes on and, an hour later,
+    makes its second text, which is held until the first went through: a run's effects go in
+    step order, however the worker found them."""
+    flow = project / "two-texts.yaml"
+    flow.write_text(
+        "version: 1\n"
+        "name: two-texts\n"
+        "start: first\n"
+        "nodes:\n"
+        "  first: {type: send_message, config: {channel: sms, template_id: one}, next: pause}\n"
+        "  pause: {type: delay, config: {duration: 1h}, next: second}\n"
+        "  second: {type: send_message, config: {channel: sms, template_id: two}}\n",
+        "utf-8",
+    )
+    (project / ".flowctl.toml").write_text(
+        f'[channels.sms]\nhandler = "http"\nurl = "{web_server.url}/sms"\n', "utf-8"
+    )
+    web_server.routes["/sms"] = (503, {"Retry-After": "7200"}, b"busy")
+    contacts = _contacts(project, {"id": "c-1"})
+
+    ok("run", str(flow), "--contacts", str(contacts), "--now", NOW)
+    web_server.routes["/sms"] = (202, {}, b"queued")
+    ok("worker", "--once", "--now", "2026-11-20T11:00:00Z")  # the second is made, and held
+    run = _runs()["c-1"]["run"]
+    assert _effect_status(run, "second") == ("pending", 0)
+    ok("worker", "--once", "--now", "2026-11-20T12:30:00Z")
+
+    sent = [request.headers["Idempotency-Key"] for request in web_server.requests]
+    assert sent == [f"{run}:first:0", f"{run}:first:0", f"{run}:second:2"]
+    assert _effect_status(run, "first") == ("delivered", 2)
+    assert _effect_status(run, "second") == ("delivered", 1)
+    assert _runs()["c-1"]["status"] == "completed"
