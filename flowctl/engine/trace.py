@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from flowctl.effects import Effect
@@ -73,6 +74,7 @@ def _effect_json(effect: Effect | Mapping[str, Any] | None) -> Any:
     return effect if effect is None or isinstance(effect, Mapping) else effect.to_json()
 
 
+@lru_cache(maxsize=4096)  # a run of many contacts formats the same few times again and again
 def iso(at: datetime) -> str:
     """ISO 8601 in UTC with a `Z`: `2026-11-20T10:00:00Z`."""
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")

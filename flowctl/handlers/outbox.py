@@ -6,8 +6,11 @@ One line per effect, UTF-8, keys in this order, no spaces, ending in `\\n`:
      "node":"thank_you","at":"2026-11-20T10:00:00Z","effect":{"send":{...}}}
 
 (one line in the file). `effect` is exactly the dry run's effect object of the step, `at` the
-step's time in UTC. Each line is written with a single `write` to a file opened for appending,
-so lines from several processes never interleave; `flush()` syncs the file to disk.
+step's time in UTC. Lines are kept in memory until `flush()` (the runtime calls it after each
+batch, before it records a result), which appends them with one `write` to a file opened for
+appending, so lines from several processes never interleave, and syncs the file to disk. A
+crash before `flush()` loses only lines whose effects are still pending in the store: they are
+written on the next delivery.
 
 Exactly once: a delivery that is not `in_doubt` is appended without looking at the file. One
 that is in doubt (a crash came between writing it and recording the result) is first looked up:
@@ -44,6 +47,8 @@ class Outbox:
         self._fd: int | None = None
         self._keys: set[str] | None = None  # read on the first in-doubt delivery
         self._unsynced = False
+        self._buffer: list[bytes] = []  # lines not yet written, until `flush`
+        self._buffered = 0
         self._check_end = True  # a crash may have left the last line without its newline
 
     @classmethod
@@ -56,7 +61,11 @@ class Outbox:
         try:
             if delivery.in_doubt and delivery.key in self._written_keys():
                 return Result.delivered({"path": str(self.path), "written_before": True})
-            self._append(line(delivery))
+            data = line(delivery)
+            self._buffer.append(data)
+            self._buffered += len(data)
+            if self._buffered >= _WRITE_AT:
+                self._write()
         except OSError as exc:
             # Not the receiver's failure but the outbox's own (a folder, a full disk, a path
             # that cannot exist): stop the command (exit 2) rather than retry for ever.
@@ -67,6 +76,11 @@ class Outbox:
         return Result.delivered({"path": str(self.path)})
 
     def flush(self) -> None:
+        try:
+            self._write()
+        except OSError as exc:
+            self._check_end = True  # part of the lines may be on disk
+            raise HandlerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         if self._fd is None or not self._unsynced:
             return
         try:
@@ -76,12 +90,26 @@ class Outbox:
         self._unsynced = False
 
     def close(self) -> None:
-        if self._fd is not None:
-            try:
-                self.flush()
-            finally:
+        try:
+            self.flush()
+        finally:
+            if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
+
+    def _write(self) -> None:
+        """Append the buffered lines with one `write`. On failure they are dropped, and the
+        keys read from the file are read again: what is on disk is what counts."""
+        if not self._buffer:
+            return
+        data = b"".join(self._buffer)
+        self._buffer.clear()
+        self._buffered = 0
+        try:
+            self._append(data)
+        except OSError:
+            self._keys = None
+            raise
 
     def _append(self, data: bytes) -> None:
         fd = self._open()
@@ -111,6 +139,9 @@ class Outbox:
         if self._keys is None:
             self._keys = read_keys(self.path)
         return self._keys
+
+
+_WRITE_AT = 1 << 20  # bytes of lines buffered before they are written, even without `flush`
 
 
 def line(delivery: Delivery) -> bytes:

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -40,6 +41,10 @@ def connect(path: Path, timeout: float) -> sqlite3.Connection:
     # 64 MiB of page cache instead of 2: a batch of many runs touches pages all over the
     # indexes, and spilling them mid-transaction doubles the writes. Taken only when used.
     conn.execute("PRAGMA cache_size = -65536")
+    # A checkpoint every 10,000 WAL pages (40 MiB) instead of 1,000: a batch of 500 runs
+    # writes about 1,000 pages, so the default copied the WAL into the file at nearly every
+    # commit, rewriting the same index pages each time; a third of the commit time.
+    conn.execute("PRAGMA wal_autocheckpoint = 10000")
     return conn
 
 
@@ -113,6 +118,8 @@ def marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
+# Cached: the rows of one batch carry the same few times (the run's clock) over and over.
+@lru_cache(maxsize=4096)
 def encode_time(at: datetime) -> str:
     """`2026-11-20T10:00:00.000000Z`: UTC, always with microseconds, so that text order is
     time order."""

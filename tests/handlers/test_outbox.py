@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from collections.abc import Callable
@@ -68,12 +69,49 @@ def test_flush_syncs_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     outbox.flush()
     assert synced == []  # nothing written, nothing to sync
     outbox.deliver(delivery())
-    outbox.deliver(delivery(key="r-1:thank_you:2"))
+    outbox.flush()
     synced.clear()  # creating the file synced its directory
+    outbox.deliver(delivery(key="r-1:thank_you:2"))
+    outbox.deliver(delivery(key="r-1:thank_you:3"))
     outbox.flush()
     outbox.flush()
     assert len(synced) == 1  # once per batch
     outbox.close()
+
+
+def test_lines_reach_the_file_with_one_write_at_flush(tmp_path: Path) -> None:
+    """Until `flush`, the lines are in memory: a crash before it loses only lines whose
+    effects are still pending (the runtime records results after `flush`)."""
+    path = tmp_path / "outbox.jsonl"
+    outbox = Outbox(path)
+    outbox.deliver(delivery(key="r-1:a:1"))
+    outbox.deliver(delivery(key="r-1:b:1"))
+    assert not path.exists()
+    outbox.flush()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:b:1"]
+    outbox.deliver(delivery(key="r-1:c:1"))
+    del outbox  # the process died before the next flush: r-1:c:1 is still pending
+    again = Outbox(path)
+    again.deliver(delivery(key="r-1:c:1", in_doubt=True))
+    again.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:b:1", "r-1:c:1"]
+
+
+def test_a_failed_write_forgets_the_keys_it_did_not_write(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    outbox = Outbox(path)
+    assert outbox.deliver(delivery(key="r-1:a:1", in_doubt=True)).status == DELIVERED
+    outbox.deliver(delivery(key="r-1:b:1"))
+    assert outbox._fd is None
+    outbox._fd = os.open(os.devnull, os.O_RDONLY)  # a descriptor that refuses writes
+    with pytest.raises(HandlerError, match=r"cannot write .*outbox\.jsonl: Bad file descriptor"):
+        outbox.flush()
+    os.close(outbox._fd)
+    outbox._fd = None
+    retried = outbox.deliver(delivery(key="r-1:a:1", in_doubt=True))
+    assert "written_before" not in retried.reply  # the file, not memory, says what was written
+    outbox.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1"]
 
 
 def test_an_in_doubt_key_is_written_once_across_a_crash(tmp_path: Path) -> None:
@@ -133,24 +171,32 @@ def test_a_file_that_cannot_be_written_is_a_handler_error(tmp_path: Path) -> Non
     the batch is recorded, and the effect waits with its key for a working outbox."""
     (tmp_path / "outbox.jsonl").mkdir()
     outbox = Outbox(tmp_path / "outbox.jsonl")
+    outbox.deliver(delivery())
     with pytest.raises(HandlerError, match=r"cannot write .*outbox\.jsonl: Is a directory"):
-        outbox.deliver(delivery())
+        outbox.flush()
 
 
 @pytest.mark.parametrize("device", ["/dev/null", "/dev/full"])
 def test_a_device_is_no_outbox(device: str) -> None:
+    outbox = Outbox(Path(device))
+    outbox.deliver(delivery())
     with pytest.raises(HandlerError, match=f"cannot write {device}: not a regular file"):
-        Outbox(Path(device)).deliver(delivery())
+        outbox.flush()
 
 
-def test_a_sync_that_fails_is_a_handler_error(tmp_path: Path) -> None:
+def test_a_sync_that_fails_is_a_handler_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fsync(fd: int) -> None:  # the disk gives up under it
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
     outbox = Outbox(tmp_path / "outbox.jsonl")
     outbox.deliver(delivery())
-    assert outbox._fd is not None
-    os.close(outbox._fd)  # the descriptor goes bad under it
-    with pytest.raises(HandlerError, match=r"cannot sync .*outbox\.jsonl: Bad file descriptor"):
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(HandlerError, match=r"cannot sync .*outbox\.jsonl: Input/output error"):
         outbox.flush()
-    outbox._fd = None
+    monkeypatch.undo()
+    outbox.close()
 
 
 def test_the_path_is_relative_to_the_configuration_file(
