@@ -129,6 +129,20 @@ class Enrolment:
     done: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """What all workers share about one channel's limits: its rate bucket (`tokens` as of
+    `tokens_at`) and its error budget (`failures` since `window_start`; no deliveries before
+    `paused_until`). A channel never limited has the defaults."""
+
+    channel: str
+    tokens: float = 0.0
+    tokens_at: datetime | None = None  # None: the bucket was never used, it starts full
+    failures: int = 0
+    window_start: datetime | None = None
+    paused_until: datetime | None = None
+
+
 class Batch(Protocol):
     """The writes of one transaction; committed when the `with` block ends without error,
     rolled back (nothing written) when it raises."""
@@ -200,6 +214,13 @@ class Batch(Protocol):
 
     def put_enrolment(self, enrolment: Enrolment) -> None:
         """Insert or update an enrolment."""
+
+    def channel_state(self, channel: str) -> ChannelState:
+        """A channel's shared state, held for this transaction: another batch asking for it
+        waits until this one ends, so that two workers never spend one token twice."""
+
+    def put_channel_state(self, state: ChannelState) -> None:
+        """Store a channel's state (read with `channel_state` in this batch)."""
 
     def live_contacts(self, flow: str, contacts: Iterable[str]) -> set[str]:
         """Those of `contacts` that have an active or waiting run of `flow` (by name). Read

@@ -16,6 +16,7 @@ import psycopg
 
 from flowctl.store.base import (
     PENDING,
+    ChannelState,
     EffectRecord,
     Enrolment,
     EventRecord,
@@ -24,9 +25,10 @@ from flowctl.store.base import (
     StepRow,
 )
 from flowctl.store.postgres_db import Db
-from flowctl.store.postgres_rows import effect_from
+from flowctl.store.postgres_rows import channel_from, effect_from
 from flowctl.store.sqlite_db import encode_time
 from flowctl.store.sqlite_rows import (
+    CHANNEL_COLUMNS,
     EFFECT_ATTEMPTS,
     EFFECT_COLUMNS,
     ENROLMENT_COLUMNS,
@@ -34,6 +36,7 @@ from flowctl.store.sqlite_rows import (
     FLOW_COLUMNS,
     RUN_COLUMNS,
     STEP_COLUMNS,
+    channel_row,
     effect_row,
     enrolment_row,
     event_row,
@@ -314,6 +317,29 @@ class PostgresBatch:
 
     def put_enrolment(self, enrolment: Enrolment) -> None:
         self.db.execute(_PUT_ENROLMENT, (*enrolment_row(enrolment)[:4], enrolment.done))
+
+    def channel_state(self, channel: str) -> ChannelState:
+        # The row exists before it is locked, so that the first two workers also take turns.
+        self.db.execute(
+            "INSERT INTO flowctl_channels (channel, tokens, failures) VALUES (%s, 0, 0) "
+            "ON CONFLICT (channel) DO NOTHING",
+            (channel,),
+        )
+        row = self.db.one(
+            f"SELECT {CHANNEL_COLUMNS} FROM flowctl_channels WHERE channel = %s FOR UPDATE",
+            (channel,),
+        )
+        assert row is not None
+        return channel_from(row)
+
+    def put_channel_state(self, state: ChannelState) -> None:
+        self.db.execute(
+            f"INSERT INTO flowctl_channels ({CHANNEL_COLUMNS}) VALUES ({marks(6)}) "
+            "ON CONFLICT (channel) DO UPDATE SET tokens = excluded.tokens, "
+            "tokens_at = excluded.tokens_at, failures = excluded.failures, "
+            "window_start = excluded.window_start, paused_until = excluded.paused_until",
+            channel_row(state),
+        )
 
     def live_contacts(self, flow: str, contacts: Iterable[str]) -> set[str]:
         self.lock_flow(flow)

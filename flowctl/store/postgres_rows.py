@@ -3,7 +3,15 @@ the same order); PostgreSQL hands back `timestamptz` as aware datetimes and `jso
 
 from __future__ import annotations
 
-from flowctl.store.base import EffectRecord, Enrolment, EventRecord, FlowRecord, RunRecord, StepRow
+from flowctl.store.base import (
+    ChannelState,
+    EffectRecord,
+    Enrolment,
+    EventRecord,
+    FlowRecord,
+    RunRecord,
+    StepRow,
+)
 from flowctl.store.postgres_db import Row
 from flowctl.store.sqlite_rows import EFFECT_ATTEMPTS
 
@@ -49,3 +57,7 @@ def event_from(row: Row) -> EventRecord:
 
 def enrolment_from(row: Row) -> Enrolment:
     return Enrolment(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def channel_from(row: Row) -> ChannelState:
+    return ChannelState(*row[:6])

@@ -110,8 +110,19 @@ _VERSION_1: Migration = (
     "CREATE INDEX flowctl_events_contact ON flowctl_events (contact, at)",
 )
 
+# Version 2: the channels' shared rate buckets and error budgets (docs/handlers.md, *Limits*).
+_VERSION_2: Migration = (
+    """CREATE TABLE flowctl_channels (
+        channel text PRIMARY KEY,
+        tokens double precision NOT NULL,
+        tokens_at timestamptz,
+        failures integer NOT NULL,
+        window_start timestamptz,
+        paused_until timestamptz)""",
+)
+
 #: Forward migrations, oldest first: the schema version is their number. Append only.
-MIGRATIONS: tuple[Migration, ...] = (_VERSION_1,)
+MIGRATIONS: tuple[Migration, ...] = (_VERSION_1, _VERSION_2)
 
 _META = """CREATE TABLE IF NOT EXISTS flowctl_meta (
     key text PRIMARY KEY,
@@ -157,10 +168,11 @@ def migrate(conn: psycopg.Connection, where: str) -> list[str]:
         latest = len(MIGRATIONS)
         if version > latest:
             check(conn, where)
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        for migration in MIGRATIONS[version:]:
             for statement in migration:
                 conn.execute(statement)
-            done.append(f"flowctl tables: version {number}")
+        if version < latest:
+            done.append(f"flowctl tables: version {latest}")
         _put(conn, "schema_version", str(latest))
         done += _migrate_queue(conn, queue_version)
     return done

@@ -54,6 +54,7 @@ class SqliteStore:
     def __init__(self, db: Db) -> None:
         self._db = db
         self._in_batch = False
+        self._closed = False
 
     @classmethod
     def open(cls, path: Path, *, timeout: float = 10.0, create: bool = True) -> SqliteStore:
@@ -105,7 +106,10 @@ class SqliteStore:
             self._in_batch = False
 
     def close(self) -> None:
-        self._db.conn.close()
+        """Close the connection; closing again does nothing."""
+        if not self._closed:
+            self._closed = True
+            self._db.conn.close()
 
     def flow(self, digest: str) -> FlowRecord | None:
         row = self._db.one(f"SELECT {FLOW_COLUMNS} FROM flows WHERE digest = ?", (digest,))

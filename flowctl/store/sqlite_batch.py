@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from flowctl.store.base import EffectRecord, Enrolment, EventRecord, FlowRecord, RunRecord, StepRow
+from flowctl.store.base import (
+    ChannelState,
+    EffectRecord,
+    Enrolment,
+    EventRecord,
+    FlowRecord,
+    RunRecord,
+    StepRow,
+)
 from flowctl.store.sqlite_db import (
     Db,
     Row,
@@ -19,6 +27,7 @@ from flowctl.store.sqlite_db import (
     now_text,
 )
 from flowctl.store.sqlite_rows import (
+    CHANNEL_COLUMNS,
     EFFECT_ATTEMPTS,
     EFFECT_COLUMNS,
     ENROLMENT_COLUMNS,
@@ -26,6 +35,8 @@ from flowctl.store.sqlite_rows import (
     FLOW_COLUMNS,
     RUN_COLUMNS,
     STEP_COLUMNS,
+    channel_from,
+    channel_row,
     effect_from,
     effect_row,
     enrolment_row,
@@ -181,6 +192,20 @@ class SqliteBatch:
 
     def put_enrolment(self, enrolment: Enrolment) -> None:
         self.db.execute(_PUT_ENROLMENT, enrolment_row(enrolment))
+
+    def channel_state(self, channel: str) -> ChannelState:
+        # The batch holds SQLite's write lock (BEGIN IMMEDIATE): no other batch reads it now.
+        row = self.db.one(f"SELECT {CHANNEL_COLUMNS} FROM channels WHERE channel = ?", (channel,))
+        return ChannelState(channel) if row is None else channel_from(row)
+
+    def put_channel_state(self, state: ChannelState) -> None:
+        self.db.execute(
+            f"INSERT INTO channels ({CHANNEL_COLUMNS}) VALUES ({marks(6)}) ON CONFLICT (channel) "
+            "DO UPDATE SET tokens = excluded.tokens, tokens_at = excluded.tokens_at, "
+            "failures = excluded.failures, window_start = excluded.window_start, "
+            "paused_until = excluded.paused_until",
+            channel_row(state),
+        )
 
     def live_contacts(self, flow: str, contacts: Iterable[str]) -> set[str]:
         live: set[str] = set()

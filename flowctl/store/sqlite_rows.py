@@ -3,7 +3,15 @@ SQL shares, so that a query and its decoder cannot disagree on the order."""
 
 from __future__ import annotations
 
-from flowctl.store.base import EffectRecord, Enrolment, EventRecord, FlowRecord, RunRecord, StepRow
+from flowctl.store.base import (
+    ChannelState,
+    EffectRecord,
+    Enrolment,
+    EventRecord,
+    FlowRecord,
+    RunRecord,
+    StepRow,
+)
 from flowctl.store.sqlite_db import (
     Row,
     decode_json,
@@ -29,6 +37,7 @@ EFFECT_COLUMNS = (
 EFFECT_ATTEMPTS = 10
 EVENT_COLUMNS = "id, contact, name, at, properties"
 ENROLMENT_COLUMNS = "id, digest, source, position, done"
+CHANNEL_COLUMNS = "channel, tokens, tokens_at, failures, window_start, paused_until"
 
 
 def flow_row(flow: FlowRecord) -> Row:
@@ -179,3 +188,25 @@ def enrolment_row(enrolment: Enrolment) -> Row:
 
 def enrolment_from(row: Row) -> Enrolment:
     return Enrolment(row[0], row[1], row[2], row[3], bool(row[4]))
+
+
+def channel_row(state: ChannelState) -> Row:
+    return (
+        state.channel,
+        state.tokens,
+        encode_time_or_none(state.tokens_at),
+        state.failures,
+        encode_time_or_none(state.window_start),
+        encode_time_or_none(state.paused_until),
+    )
+
+
+def channel_from(row: Row) -> ChannelState:
+    return ChannelState(
+        row[0],
+        row[1],
+        decode_time_or_none(row[2]),
+        row[3],
+        decode_time_or_none(row[4]),
+        decode_time_or_none(row[5]),
+    )

@@ -116,8 +116,19 @@ _VERSION_1: Migration = (
     "CREATE INDEX events_contact ON events (contact, at)",
 )
 
+# Version 2: the channels' shared rate buckets and error budgets (docs/handlers.md, *Limits*).
+_VERSION_2: Migration = (
+    """CREATE TABLE channels (
+        channel TEXT PRIMARY KEY,
+        tokens REAL NOT NULL,
+        tokens_at TEXT,
+        failures INTEGER NOT NULL,
+        window_start TEXT,
+        paused_until TEXT)""",
+)
+
 #: Forward migrations, oldest first: the schema version is their number. Append only.
-MIGRATIONS: tuple[Migration, ...] = (_VERSION_1,)
+MIGRATIONS: tuple[Migration, ...] = (_VERSION_1, _VERSION_2)
 
 
 def create(path: Path, timeout: float) -> None:

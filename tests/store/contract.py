@@ -32,6 +32,7 @@ from tests.store.builders import (
     run_record,
     seed,
 )
+from tests.store.contract_channels import ChannelContract
 from tests.store.contract_delivery import DeliveryContract
 
 _states = itertools.count()
@@ -45,7 +46,7 @@ class Aborted(Exception):
     """Raised inside a batch to see it rolled back."""
 
 
-class StoreContract(DeliveryContract):
+class StoreContract(DeliveryContract, ChannelContract):
     """Records round-trip, queries filter and order, updates are optimistic, batches atomic."""
 
     @pytest.fixture

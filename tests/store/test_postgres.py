@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import psycopg
 import pytest
 
+from flowctl.store import postgres_schema
 from flowctl.store.base import StoreError
 from flowctl.store.postgres import PostgresStore
 from tests.store.builders import run_record, seed
@@ -24,13 +25,29 @@ def test_a_store_without_tables_asks_for_a_migration(pg_schema: Iterator[str]) -
 def test_migrate_is_idempotent_and_creates_the_queue_schema(pg_schema: Iterator[str]) -> None:
     url = next(pg_schema)
     first = PostgresStore.migrate(url)
-    assert first[0] == "flowctl tables: version 1"
+    assert first[0] == "flowctl tables: version 2"
     assert first[1].startswith("procrastinate schema ")
     assert PostgresStore.migrate(url) == []
     with psycopg.connect(url) as conn:
         found = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
     assert found == (True,)
     PostgresStore.open(url).close()
+
+
+def test_a_version_1_store_is_refused_until_migrated_to_the_channels_table(
+    pg_schema: Iterator[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = next(pg_schema)
+    with monkeypatch.context() as old:
+        old.setattr(postgres_schema, "MIGRATIONS", postgres_schema.MIGRATIONS[:1])
+        assert PostgresStore.migrate(url)[0] == "flowctl tables: version 1"
+    with pytest.raises(StoreError, match="at store version 1, this flowctl needs 2"):
+        PostgresStore.open(url)
+    assert PostgresStore.migrate(url) == ["flowctl tables: version 2"]
+    store = PostgresStore.open(url)
+    with store.batch() as batch:
+        assert batch.channel_state("email").tokens_at is None
+    store.close()
 
 
 def test_a_store_from_a_newer_flowctl_is_refused(pg_schema: Iterator[str]) -> None:

@@ -20,6 +20,8 @@ from flowctl.store.base import StoreError
 from flowctl.store.sqlite import SqliteStore
 from tests.store.builders import T0, effect_record, minutes, run_record, seed
 
+LATEST = len(sqlite_schema.MIGRATIONS)
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -212,18 +214,18 @@ def test_an_older_file_is_migrated_forward(state: Path, monkeypatch: pytest.Monk
     store = SqliteStore.open(state)
     assert store.run("r-1") == run_record("r-1")
     store.close()
-    assert version(state) == 2
+    assert version(state) == LATEST + 1
     assert "note" in columns(state)
     SqliteStore.open(state).close()  # once is enough
-    assert version(state) == 2
+    assert version(state) == LATEST + 1
 
 
 def test_a_failing_migration_changes_nothing(state: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     broken = (*ADD_NOTES, "CREATE INDEX runs_note ON runs (note)")  # twice: fails
     monkeypatch.setattr(sqlite_schema, "MIGRATIONS", (*sqlite_schema.MIGRATIONS, broken))
-    with pytest.raises(StoreError, match=f"cannot update {state} to state version 2"):
+    with pytest.raises(StoreError, match=f"cannot update {state} to state version {LATEST + 1}"):
         SqliteStore.open(state)
-    assert version(state) == 1
+    assert version(state) == LATEST
     assert "note" not in columns(state)
 
 
@@ -231,8 +233,23 @@ def test_a_fresh_file_runs_every_migration(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(sqlite_schema, "MIGRATIONS", (*sqlite_schema.MIGRATIONS, ADD_NOTES))
     path = tmp_path / "state.db"
     SqliteStore.open(path).close()
-    assert version(path) == 2
+    assert version(path) == LATEST + 1
     assert "note" in columns(path)
+
+
+def test_a_version_1_file_gains_the_channels_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    with monkeypatch.context() as old:
+        old.setattr(sqlite_schema, "MIGRATIONS", sqlite_schema.MIGRATIONS[:1])
+        SqliteStore.open(path).close()
+    assert version(path) == 1
+    store = SqliteStore.open(path)
+    with store.batch() as batch:
+        assert batch.channel_state("email").tokens_at is None
+    store.close()
+    assert version(path) == LATEST
 
 
 # -- speed ---------------------------------------------------------------------------------
