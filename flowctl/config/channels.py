@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from flowctl.config.limits import ChannelLimits, read_limits
 from flowctl.config.options import Options
 from flowctl.effects.kinds import DEFAULT_CHANNEL, HTTP_CHANNEL
 from flowctl.errors import ConfigError
@@ -37,6 +38,7 @@ class ChannelTable:
 
     handler: str
     options: Options = field(default_factory=Options)
+    limits: ChannelLimits | None = None  # `rate`, `burst`, `error_budget`, `pause`
 
     @property
     def where(self) -> str:
@@ -55,12 +57,23 @@ class Channels:
     def table(self, channel: str) -> ChannelTable:
         """The table whose handler performs a channel's effects: the channel's own, else the
         outbox's. A channel name outside `CHANNELS` (a plugin effect's) is `default`'s."""
-        own = self.tables.get(channel if channel in CHANNELS else DEFAULT_CHANNEL)
+        own = self.tables.get(table_name(channel))
         return self.outbox if own is None or own.handler == OUTBOX else own
 
     def handler_name(self, channel: str) -> str:
         """The name of the handler that performs a channel's effects."""
         return self.table(channel).handler
+
+    def limits(self, channel: str) -> ChannelLimits | None:
+        """The rate limit and error budget of a channel's own table, whatever its handler."""
+        own = self.tables.get(table_name(channel))
+        return None if own is None else own.limits
+
+
+def table_name(channel: str) -> str:
+    """The channel table that configures `channel`: its own, or `default` for a name outside
+    `CHANNELS` (a plugin effect's)."""
+    return channel if channel in CHANNELS else DEFAULT_CHANNEL
 
 
 class Checks(Protocol):
@@ -101,11 +114,13 @@ def _channel(check: Checks, name: str, value: Any) -> ChannelTable:
             f"{key}.handler", f'must be a handler name such as "smtp", not {show(handler)}'
         )
     options = Options({k: v for k, v in table.items() if k != "handler"}, check.where + key)
+    limits, options = read_limits(options)
     if handler == OUTBOX:
         for extra in options:
             raise options.fail(
                 extra,
                 "unknown key; the outbox is set up once, in the `outbox` table, for "
-                "every channel that uses it",
+                "every channel that uses it (a channel table takes `handler`, `rate`, "
+                "`burst`, `error_budget` and `pause`)",
             )
-    return ChannelTable(handler, options)
+    return ChannelTable(handler, options, limits)

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from flowctl.config.channels import CHANNELS, Channels, ChannelTable
+from flowctl.config.limits import ChannelLimits
 from flowctl.config.settings import Config
 from flowctl.effects import Effect
 from flowctl.errors import ConfigError
@@ -33,6 +34,10 @@ class ChannelHandlers:
     def for_channel(self, channel: str) -> Handler:
         """The handler for a channel name; a name outside the configurable ones is `default`'s."""
         return self._by_table[self._channels.table(channel).where]
+
+    def limits(self, channel: str) -> ChannelLimits | None:
+        """The rate limit and error budget of a channel, if its table sets them."""
+        return self._channels.limits(channel)
 
     def for_effect(self, effect: Effect) -> Handler:
         return self.for_channel(effect.channel)

@@ -9,17 +9,21 @@ later ones wait.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
+from flowctl.config.channels import table_name
+from flowctl.config.limits import ChannelLimits
 from flowctl.effects import effect_from_json
 from flowctl.engine.state import CANCELLED
 from flowctl.handlers import base as handled
 from flowctl.handlers.base import Delivery, Handler, HandlerError, Result
 from flowctl.nodes.base import FAILED
 from flowctl.runtime.clock import Clock
+from flowctl.runtime.limits import Gate
 from flowctl.runtime.retry import RetryPolicy
 from flowctl.store import base as stored
 from flowctl.store.base import Batch, EffectRecord, RunStore
@@ -33,6 +37,9 @@ class Handlers(Protocol):
     def for_channel(self, channel: str) -> Handler:
         """The handler that performs effects of `channel`."""
 
+    def limits(self, channel: str) -> ChannelLimits | None:
+        """The channel's rate limit and error budget, if it has any."""
+
     def flush(self) -> None:
         """Make every handler's deliveries durable (HandlerError when it cannot)."""
 
@@ -42,6 +49,13 @@ def confirms_each(handler: Handler) -> bool:
     crash re-sends at most one effect): unless the handler says its deliveries may be confirmed
     in batches (`confirms_in_batches = True`, the outbox: it finds a re-sent key itself)."""
     return not getattr(handler, "confirms_in_batches", False)
+
+
+class Held(NamedTuple):
+    """A delivery a channel's limits kept back: tried again at `until`, attempts untouched."""
+
+    until: datetime
+    reason: str
 
 
 class Courier:
@@ -71,17 +85,25 @@ class Courier:
         results; how many were handled."""
         if not claimed:
             return 0
-        results: list[tuple[EffectRecord, Result | None]] = []
+        results: list[tuple[EffectRecord, Result | Held | None]] = []
         blocked: set[str] = set()  # runs whose earlier effect did not go through: keep order
         handled_count = 0
+        gates = self._open_gates(claimed)
         try:
             for effect in claimed:
                 handled_count += 1
                 if effect.run in blocked:
                     results.append((effect, None))
                     continue
+                gate = gates.get(table_name(effect.channel))
+                if gate is not None and (until := gate.admit()) is not None:
+                    results.append((effect, Held(until, gate.reason())))
+                    blocked.add(effect.run)
+                    continue
                 handler = self.handlers.for_channel(effect.channel)
                 outcome = self._deliver_one(handler, effect)
+                if gate is not None and outcome.status in (handled.DELIVERED, handled.RETRY):
+                    gate.count(outcome.status == handled.RETRY)
                 if outcome.status not in (handled.DELIVERED, handled.SKIPPED):
                     blocked.add(effect.run)
                 if confirms_each(handler):
@@ -100,6 +122,8 @@ class Courier:
                 batch.release_claims(self.worker)
             raise
         with self.store.batch() as batch:
+            for name in sorted(gates):  # one order everywhere: no two batches deadlock
+                batch.put_channel_state(gates[name].closed(batch.channel_state(name)))
             now = self.clock.now()
             settled = []
             for effect, result in results:
@@ -111,13 +135,40 @@ class Courier:
             batch.update_effects(settled, self.worker)
         return handled_count
 
+    def _open_gates(self, claimed: Sequence[EffectRecord]) -> dict[str, Gate]:
+        """The limits of the channels in `claimed` that have any, with their tokens taken
+        from the shared bucket in a transaction of their own (short: other workers wait for
+        it). No store access at all when no channel is limited."""
+        wanted = Counter(table_name(effect.channel) for effect in claimed)
+        limited = {
+            name: limits
+            for name in sorted(wanted)
+            if (limits := self.handlers.limits(name)) is not None
+        }
+        if not limited:
+            return {}
+        now = self.clock.now()
+        gates = {}
+        with self.store.batch() as batch:
+            for name, limits in limited.items():
+                gates[name], taken = Gate.open(batch.channel_state(name), limits, now, wanted[name])
+                batch.put_channel_state(taken)
+        return gates
+
     @staticmethod
-    def _settled(effect: EffectRecord, result: Result | None) -> EffectRecord | None:
+    def _settled(effect: EffectRecord, result: Result | Held | None) -> EffectRecord | None:
         """The effect as `result` leaves it when that needs no decision (it went through, was
         skipped, or was not tried), for `update_effects` to write with the others; None when
         `_record` must decide (a retry, or the run's failure)."""
         if result is None:  # claimed but not tried: an earlier effect of its run is held up
             return replace(effect, attempts=effect.attempts - 1)
+        if isinstance(result, Held):  # not tried either, and due again when the limit allows
+            return replace(
+                effect,
+                attempts=effect.attempts - 1,
+                next_attempt_at=result.until,
+                error=result.reason,
+            )
         if result.status == handled.DELIVERED:
             return replace(effect, status=stored.DELIVERED, reply=result.reply, error=None)
         if result.status == handled.SKIPPED:
@@ -145,13 +196,13 @@ class Courier:
             return Result.retry(f"{type(exc).__name__}: {exc}")
 
     def _record(
-        self, batch: Batch, effect: EffectRecord, result: Result | None, now: datetime
+        self, batch: Batch, effect: EffectRecord, result: Result | Held | None, now: datetime
     ) -> None:
         settled = self._settled(effect, result)
         if settled is not None:
             batch.update_effect(settled, self.worker)
             return
-        assert result is not None
+        assert isinstance(result, Result)  # what `_settled` leaves: a retry or a failure
         policy = RetryPolicy.of(effect.retry)
         later = None
         if result.status != handled.FAILED:
