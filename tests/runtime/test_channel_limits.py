@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,10 +121,18 @@ def test_limit_mistakes_stop_a_run_before_anything_happens(project: Path) -> Non
 
 
 @pytest.fixture
-def pg_store(pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> str:
+def pg_store(pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A migrated PostgreSQL state; worker processes still running at the end are killed."""
+    from tests.runtime.test_queue_workers import _started
+
     url = next(pg_state)
     monkeypatch.setenv("FLOWCTL_STORE", url)
-    return url
+    yield url
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
 
 
 def test_two_workers_share_one_bucket_on_postgresql(project: Path, pg_store: str) -> None:
@@ -145,3 +154,27 @@ def test_two_workers_share_one_bucket_on_postgresql(project: Path, pg_store: str
     lines = outbox(project)
     assert len(lines) == 6
     assert len({line["key"] for line in lines}) == 6
+
+
+def test_queue_workers_deliver_what_a_rate_held_back_at_its_time(
+    project: Path, pg_store: str
+) -> None:
+    """On the wall clock, through procrastinate: each held delivery becomes a job scheduled
+    when its token is there; the workers deliver every effect once, and no faster than the
+    rate allows (15 tokens at 10/s after the burst of 5 take at least 1.5 s)."""
+    from tests.runtime.test_queue_workers import finished, stop, wait_for, worker
+
+    flow, contacts = _project(
+        project, '[channels.sms]\nhandler = "outbox"\nrate = "10/s"\nburst = 5\n', 20
+    )
+    started = time.monotonic()
+    ok("run", str(flow), "--contacts", str(contacts))
+    assert len(outbox(project)) == 5
+    processes = [worker(project, pg_store), worker(project, pg_store)]
+    wait_for(lambda: finished(pg_store), "every held delivery")
+    took = time.monotonic() - started
+    for process in processes:
+        stop(process)
+    keys = Counter(line["key"] for line in outbox(project))
+    assert len(keys) == 20 and max(keys.values()) == 1
+    assert took >= 1.5
