@@ -61,16 +61,17 @@ def with_database(url: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
     """The URL of a database made for this session (dropped at its end)."""
-    conn = admin()
     name = f"flowctl_test_{os.getpid()}_{secrets.token_hex(3)}"
-    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with admin() as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         yield with_database(server_url(), name)
     finally:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.close()
+        # A connection of its own: a test may have restarted the server meanwhile.
+        with admin() as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 @pytest.fixture

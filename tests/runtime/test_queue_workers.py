@@ -1,7 +1,8 @@
 """Real runs on PostgreSQL through procrastinate workers, as separate processes on a real
 server: they perform exactly the dry run's effects; one of two workers killed with SIGKILL in
 the middle of a job has that job retried after its heartbeat stops, and the outbox still holds
-every effect exactly once; SIGTERM lets a worker finish and exit 0.
+every effect exactly once; so it does when every connection is cut, or when the server
+itself is stopped and started again; SIGTERM lets a worker finish and exit 0.
 
 The run's clock is set 30 days before the wall clock, so that every wait of the flow is over
 by the wall clock that the queue's scheduled jobs go by, whatever the date.
@@ -12,6 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import pwd
+import shutil
 import signal
 import subprocess
 import sys
@@ -200,6 +203,60 @@ def test_workers_reconnect_after_losing_the_database_and_nothing_doubles(
     wait_for(lambda: finished(store), "every run to end")
     for process in workers:  # whichever noticed (a worker may only have lost idle connections)
         stop(process)
+    effects, keys = delivered(project)
+    assert effects == expected_effects(project, contacts, clock)
+    assert max(keys.values()) == 1
+
+
+def _local_cluster(url: str) -> list[str] | None:
+    """`pg_ctlcluster VERSION NAME` of the local server behind `url`, when this process may
+    stop and start it (Debian's tools, as root or postgres); else None."""
+    if shutil.which("pg_ctlcluster") is None or os.geteuid() not in (0, _postgres_uid()):
+        return None
+    port = str(psycopg.conninfo.conninfo_to_dict(url).get("port") or 5432)
+    listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False)
+    for line in listed.stdout.splitlines():
+        version, name, cluster_port, *_ = line.split()
+        if cluster_port == port:
+            return ["pg_ctlcluster", "--skip-systemctl-redirect", version, name]
+    return None
+
+
+def _postgres_uid() -> int:
+    try:
+        return pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        return -1
+
+
+def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
+    project: Path, store: str
+) -> None:
+    """PostgreSQL itself is stopped mid-run (fast shutdown: every connection cut) and started
+    again a few seconds later: the workers keep trying, reconnect, and finish; every effect
+    is in the outbox exactly once."""
+    cluster = _local_cluster(store)
+    if cluster is None:
+        pytest.skip("the PostgreSQL server is not a local cluster this test may restart")
+    clock = run_clock()
+    contacts = audience(project / "audience.jsonl")
+    ok("run", str(FLOW), "--contacts", str(contacts), "--now", clock)
+    workers = [worker(project, store), worker(project, store, "--concurrency", "2")]
+    wait_for(
+        lambda: bool(query(store, "SELECT 1 FROM procrastinate_jobs WHERE status = 'doing'")),
+        "a job",
+    )
+    try:
+        subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
+        time.sleep(3)  # the workers find the server gone, and keep trying
+        assert [process.poll() for process in workers] == [None, None], [
+            log(process) for process in workers
+        ]
+    finally:
+        subprocess.run([*cluster, "start"], check=True, capture_output=True)
+    wait_for(lambda: finished(store), "every run to end")
+    logs = [stop(process) for process in workers]
+    assert any("lost the database; starting again" in text for text in logs), logs
     effects, keys = delivered(project)
     assert effects == expected_effects(project, contacts, clock)
     assert max(keys.values()) == 1
