@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,9 @@ from flowctl.cli import app
 
 NOW = "2026-11-20T10:00:00Z"
 
+#: Worker processes a test started; `pg_store` kills those still running at the test's end.
+STARTED: list[subprocess.Popen[bytes]] = []
+
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
@@ -23,6 +27,22 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.delenv("FLOWCTL_STATE", raising=False)
     (tmp_path / ".flowctl.toml").write_text("", encoding="utf-8")
     yield tmp_path
+
+
+@pytest.fixture
+def pg_store(
+    project: Path, pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A migrated PostgreSQL state for the test, as `$FLOWCTL_STORE`; worker processes still
+    running at its end are killed."""
+    url = next(pg_state)
+    monkeypatch.setenv("FLOWCTL_STORE", url)
+    yield url
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
 
 
 def flowctl(*args: str, stdin: str | None = None) -> Result:

@@ -10,11 +10,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.handlers.conftest import WebServer
 from tests.runtime.conftest import NOW, flowctl, ok, outbox, write_jsonl
@@ -118,21 +115,6 @@ def test_limit_mistakes_stop_a_run_before_anything_happens(project: Path) -> Non
 
 
 # -- PostgreSQL: one bucket for all workers ---------------------------------------------------
-
-
-@pytest.fixture
-def pg_store(pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated PostgreSQL state; worker processes still running at the end are killed."""
-    from tests.runtime.test_queue_workers import _started
-
-    url = next(pg_state)
-    monkeypatch.setenv("FLOWCTL_STORE", url)
-    yield url
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
 
 
 def test_two_workers_share_one_bucket_on_postgresql(project: Path, pg_store: str) -> None:

@@ -20,14 +20,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.runtime.conftest import ok, outbox
+from tests.runtime.conftest import STARTED, ok, outbox
 from tests.runtime.test_crash import FLOW, audience, delivered, expected_effects
 
 STALL = "2"  # seconds without a heartbeat before a worker counts as gone
@@ -35,20 +34,9 @@ POLL = 0.1
 MAX_POLLS = 1200  # two minutes at most, for anything the test waits for
 
 
-_started: list[subprocess.Popen[bytes]] = []
-
-
 @pytest.fixture
-def store(project: Path, pg_state: Iterator[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A migrated state for the test; worker processes still running at its end are killed."""
-    url = next(pg_state)
-    monkeypatch.setenv("FLOWCTL_STORE", url)
-    yield url
-    while _started:
-        process = _started.pop()
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+def store(pg_store: str) -> str:
+    return pg_store
 
 
 def run_clock() -> str:
@@ -73,7 +61,7 @@ def worker(project: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
             stderr=err,
         )
     process.log = path  # type: ignore[attr-defined]
-    _started.append(process)
+    STARTED.append(process)
     return process
 
 
