@@ -10,16 +10,19 @@ by the wall clock that the queue's scheduled jobs go by, whatever the date.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
-import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -196,36 +199,78 @@ def test_workers_reconnect_after_losing_the_database_and_nothing_doubles(
     assert max(keys.values()) == 1
 
 
-def _local_cluster(url: str) -> list[str] | None:
-    """`pg_ctlcluster VERSION NAME` of the local server behind `url`, when this process may
-    stop and start it (Debian's tools, as root or postgres); else None."""
-    if shutil.which("pg_ctlcluster") is None or os.geteuid() not in (0, _postgres_uid()):
-        return None
-    port = str(psycopg.conninfo.conninfo_to_dict(url).get("port") or 5432)
-    listed = subprocess.run(["pg_lsclusters", "-h"], capture_output=True, text=True, check=False)
-    for line in listed.stdout.splitlines():
-        version, name, cluster_port, *_ = line.split()
-        if cluster_port == port:
-            return ["pg_ctlcluster", "--skip-systemctl-redirect", version, name]
-    return None
+class PrivateServer:
+    """A PostgreSQL server of the test's own, in a temporary folder on a free loopback port, so
+    that the test may stop and start it without touching the machine's server. Run as the
+    `postgres` user when the test runs as root (PostgreSQL refuses root)."""
+
+    def __init__(self, folder: Path) -> None:
+        binaries = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not binaries:
+            pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+        self.bin = binaries[-1].parent
+        self.data = folder / "data"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        folder.mkdir(exist_ok=True)
+        if self.as_user:
+            shutil.chown(folder, "postgres")
+        self._pg("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _pg(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_user, str(self.bin / program), *args],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        # Its output to a file: a server holding a pipe of ours would keep `run` waiting.
+        log_file = str(self.data.parent / "server.log")
+        self._pg(
+            "pg_ctl", "-D", str(self.data), "-l", log_file, "-o", options, "-w", "-t", "60", "start"
+        )
+
+    def stop(self) -> None:
+        self._pg("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "-t", "60", "stop")
 
 
-def _postgres_uid() -> int:
+@pytest.fixture
+def private_server() -> Iterator[PrivateServer]:
+    # Not below pytest's tmp_path: that is private to root, and the server runs as postgres.
+    folder = Path(tempfile.mkdtemp(prefix="flowctl-test-pg-"))
     try:
-        return pwd.getpwnam("postgres").pw_uid
-    except KeyError:
-        return -1
+        server = PrivateServer(folder)
+        server.start()
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    try:
+        yield server
+    finally:
+        for process in STARTED:  # the workers first, so that the server can stop
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
-    project: Path, store: str
+    project: Path, private_server: PrivateServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL itself is stopped mid-run (fast shutdown: every connection cut) and started
     again a few seconds later: the workers keep trying, reconnect, and finish; every effect
     is in the outbox exactly once."""
-    cluster = _local_cluster(store)
-    if cluster is None:
-        pytest.skip("the PostgreSQL server is not a local cluster this test may restart")
+    store = private_server.url
+    monkeypatch.setenv("FLOWCTL_STORE", store)
+    ok("db", "migrate")
     clock = run_clock()
     contacts = audience(project / "audience.jsonl")
     ok("run", str(FLOW), "--contacts", str(contacts), "--now", clock)
@@ -234,14 +279,12 @@ def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
         lambda: bool(query(store, "SELECT 1 FROM procrastinate_jobs WHERE status = 'doing'")),
         "a job",
     )
-    try:
-        subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True)
-        time.sleep(3)  # the workers find the server gone, and keep trying
-        assert [process.poll() for process in workers] == [None, None], [
-            log(process) for process in workers
-        ]
-    finally:
-        subprocess.run([*cluster, "start"], check=True, capture_output=True)
+    private_server.stop()
+    time.sleep(3)  # the workers find the server gone, and keep trying
+    assert [process.poll() for process in workers] == [None, None], [
+        log(process) for process in workers
+    ]
+    private_server.start()
     wait_for(lambda: finished(store), "every run to end")
     logs = [stop(process) for process in workers]
     assert any("lost the database; starting again" in text for text in logs), logs
