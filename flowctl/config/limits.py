@@ -60,7 +60,8 @@ class Per:
 
 @dataclass(frozen=True, slots=True)
 class ChannelLimits:
-    """A channel's limits; a field is None when its key is not set."""
+    """A channel's limits: `rate` and `error_budget` are None when not set; `burst` and
+    `pause` then keep their defaults, unused."""
 
     rate: Per | None = None
     burst: float = 1.0

@@ -43,13 +43,15 @@ class Options(Mapping[str, Any]):
         """The error for a mistake in one key's value."""
         return ConfigError(f"{self.where}.{key}: {problem}")
 
-    def check_known(self, known: Iterable[str], handler: str) -> None:
-        """Every key must be one the handler documents; a hint names the closest."""
+    def check_known(self, known: Iterable[str], handler: str, also: Iterable[str] = ()) -> None:
+        """Every key must be one the handler documents; a hint names the closest of those and
+        of `also` (keys of the table read elsewhere, such as a channel's limits)."""
         names = sorted(known)
+        nearby = [*names, *also]
         for key in self:
             if key not in names:
                 listed = f"the {handler} handler's keys are {', '.join(names)}"
-                hint = did_you_mean(key, names) or (
+                hint = did_you_mean(key, nearby) or (
                     listed if names else f"the {handler} handler takes no keys"
                 )
                 raise self.fail(key, f"unknown key; {hint}")

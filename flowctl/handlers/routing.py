@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from flowctl.config.channels import CHANNELS, Channels, ChannelTable
-from flowctl.config.limits import ChannelLimits
+from flowctl.config.limits import LIMIT_OPTIONS, ChannelLimits
 from flowctl.config.settings import Config
 from flowctl.effects import Effect
 from flowctl.errors import ConfigError
@@ -109,5 +109,6 @@ def _build(
         names = registry.names()
         hint = did_you_mean(table.handler, names) or f"installed handlers: {', '.join(names)}"
         raise ConfigError(f"{table.where}.handler: unknown handler '{table.handler}'; {hint}")
-    table.options.check_known(handler_type.options, table.handler)
+    # The limit keys were read out already; a misspelt one is still hinted at.
+    table.options.check_known(handler_type.options, table.handler, also=LIMIT_OPTIONS)
     return handler_type.from_config(channel, table.options, base, environ)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from flowctl.config.limits import ChannelLimits
+from flowctl.engine.trace import iso
 from flowctl.store.base import ChannelState
 
 
@@ -140,8 +141,7 @@ class Gate:
             budget = self.limits.error_budget
             spent = f"{budget.count} per {_period(budget.period)}" if budget else "its budget"
             return (
-                f"held: the {channel} channel is paused until "
-                f"{paused.isoformat().replace('+00:00', 'Z')} (more than {spent} "
+                f"held: the {channel} channel is paused until {iso(paused)} (more than {spent} "
                 "transient failures)"
             )
         rate = self.limits.rate

@@ -225,6 +225,7 @@ def test_login_with_credentials_from_the_environment(
             "channels.email.username_env: needs username_env and password_env together",
         ),
         ('hots = "x"\n', {}, "channels.email.hots: unknown key; did you mean 'host'?"),
+        ('rtae = "1/s"\n', {}, "channels.email.rtae: unknown key; did you mean 'rate'?"),
     ],
 )
 def test_configuration_mistakes_name_the_key(
