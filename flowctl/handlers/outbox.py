@@ -15,12 +15,18 @@ written on the next delivery.
 Exactly once: a delivery that is not `in_doubt` is appended without looking at the file. One
 that is in doubt (a crash came between writing it and recording the result) is first looked up:
 the file is read once, lazily, for its set of keys, which is then kept up to date; a key found
-there is not written again. A line cut short by a crash is not valid JSON: it does not count,
-its effect is written again whole, and the next line starts on a fresh line.
+there is not written again.
+
+A crash mid-`write` can leave the last line cut short. Such a line is not valid JSON and does
+not count (its effect's result was never recorded, so it is written again whole); the next
+append first cuts it off, so that the file holds only whole lines again. Every append holds
+an exclusive `flock` of the file, so a line that another live process is writing is never
+taken for one cut short.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
@@ -49,7 +55,6 @@ class Outbox:
         self._unsynced = False
         self._buffer: list[bytes] = []  # lines not yet written, until `flush`
         self._buffered = 0
-        self._check_end = True  # a crash may have left the last line without its newline
 
     @classmethod
     def from_config(
@@ -69,7 +74,6 @@ class Outbox:
         except OSError as exc:
             # Not the receiver's failure but the outbox's own (a folder, a full disk, a path
             # that cannot exist): stop the command (exit 2) rather than retry for ever.
-            self._check_end = True  # part of the line may be on disk
             raise HandlerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         if self._keys is not None:
             self._keys.add(delivery.key)
@@ -79,7 +83,6 @@ class Outbox:
         try:
             self._write()
         except OSError as exc:
-            self._check_end = True  # part of the lines may be on disk
             raise HandlerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
         if self._fd is None or not self._unsynced:
             return
@@ -113,13 +116,14 @@ class Outbox:
 
     def _append(self, data: bytes) -> None:
         fd = self._open()
-        if self._check_end:
-            if _ends_mid_line(fd):
-                data = b"\n" + data
-            self._check_end = False
-        self._unsynced = True
-        while data:  # a regular file takes it whole; the loop is for the rare short write
-            data = data[os.write(fd, data) :]
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            _cut_torn_line(fd)
+            self._unsynced = True
+            while data:  # a regular file takes it whole; the loop is for a short write
+                data = data[os.write(fd, data) :]
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> int:
         if self._fd is None:
@@ -176,9 +180,23 @@ def _key(raw: bytes) -> str | None:
     return key if isinstance(key, str) else None
 
 
-def _ends_mid_line(fd: int) -> bool:
-    size = os.fstat(fd).st_size
-    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+def _cut_torn_line(fd: int) -> None:
+    """Truncate the file after its last newline: what follows is a line cut short by a crash
+    (the caller holds the file's lock, so no live process is writing it)."""
+    size = end = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    while end > 0:  # backwards, a block at a time, to the newline before the torn line
+        start = max(end - _BLOCK, 0)
+        newline = os.pread(fd, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            os.ftruncate(fd, start + newline + 1)
+            return
+        end = start
+    os.ftruncate(fd, 0)
+
+
+_BLOCK = 1 << 16
 
 
 def _sync_directory(directory: Path) -> None:

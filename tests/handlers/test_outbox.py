@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -138,7 +140,7 @@ def test_a_delivery_not_in_doubt_does_not_read_the_file(tmp_path: Path) -> None:
     assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:a:1"]
 
 
-def test_a_line_cut_short_by_a_crash_does_not_count(tmp_path: Path) -> None:
+def test_a_line_cut_short_by_a_crash_does_not_count_and_is_cut_off(tmp_path: Path) -> None:
     path = tmp_path / "outbox.jsonl"
     whole = Outbox(path)
     whole.deliver(delivery(key="r-1:a:1"))
@@ -149,10 +151,28 @@ def test_a_line_cut_short_by_a_crash_does_not_count(tmp_path: Path) -> None:
     outbox = Outbox(path)
     assert outbox.deliver(delivery(key="r-1:b:1", in_doubt=True)).status == DELIVERED
     outbox.close()
-    raw = path.read_bytes().split(b"\n")
-    assert raw[1] == b'{"key":"r-1:b:1","run":"r-1","fl'  # left alone, on its own line
-    assert json.loads(raw[2])["key"] == "r-1:b:1"
-    assert read_keys(path) == {"r-1:a:1", "r-1:b:1"}
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:b:1"]  # whole lines only
+
+
+@pytest.mark.parametrize("size", [10, 70_000, 200_000])
+def test_a_file_of_one_torn_line_is_emptied_before_the_next(tmp_path: Path, size: int) -> None:
+    """The torn line may be longer than the block the end of the file is searched in."""
+    path = tmp_path / "outbox.jsonl"
+    path.write_bytes(b'{"key":"r-1:a:1","x":"' + b"x" * size)
+    outbox = Outbox(path)
+    outbox.deliver(delivery(key="r-1:b:1", in_doubt=True))
+    outbox.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:b:1"]
+
+
+def test_a_torn_line_after_long_whole_ones_is_cut_at_the_last_newline(tmp_path: Path) -> None:
+    path = tmp_path / "outbox.jsonl"
+    first = json.dumps({"key": "r-1:a:1", "x": "y" * 100_000}).encode() + b"\n"
+    path.write_bytes(first + b'{"key":"r-1:b:1","x":"' + b"x" * 100_000)
+    outbox = Outbox(path)
+    outbox.deliver(delivery(key="r-1:b:1", in_doubt=True))
+    outbox.close()
+    assert [line["key"] for line in lines(path)] == ["r-1:a:1", "r-1:b:1"]
 
 
 def test_parent_directories_are_made_on_the_first_delivery_only(tmp_path: Path) -> None:
@@ -211,3 +231,24 @@ def test_the_path_is_relative_to_the_configuration_file(
     default = configure('paths = ["flows/"]\n').for_channel("sms")
     assert isinstance(default, Outbox)
     assert default.path == tmp_path / ".flowctl" / "outbox.jsonl"
+
+
+def test_a_line_another_process_is_writing_is_not_taken_for_a_torn_one(tmp_path: Path) -> None:
+    """Appends hold the file's lock: a writer that holds it mid-line is waited for."""
+    path = tmp_path / "outbox.jsonl"
+    other = json.dumps({"key": "r-2:a:1"}).encode() + b"\n"
+    with path.open("ab") as writer:
+        fcntl.flock(writer.fileno(), fcntl.LOCK_EX)
+        writer.write(other[:5])
+        writer.flush()
+        outbox = Outbox(path)
+        outbox.deliver(delivery(key="r-1:a:1"))
+        appending = threading.Thread(target=outbox.close)
+        appending.start()
+        appending.join(0.2)  # long enough for an append that did not wait to have cut it
+        writer.write(other[5:])
+        writer.flush()
+        fcntl.flock(writer.fileno(), fcntl.LOCK_UN)
+    appending.join(10)
+    assert not appending.is_alive()
+    assert [line["key"] for line in lines(path)] == ["r-2:a:1", "r-1:a:1"]
