@@ -40,9 +40,6 @@ def queue_worker(
     if stall_after < 1:
         raise UsageError(f"--stall-timeout must be at least 1 second, not {stall_after:g}")
     config = project_config()
-    first = open_store(url)  # an unusable store stops the command before it starts
-    where = getattr(first, "where", url)
-    first.close()
     stacks: dict[int, ExitStack] = {}
 
     def make() -> Runner:
@@ -67,9 +64,14 @@ def queue_worker(
     )
     _log_warnings_to_stderr()
     shown = ", ".join(queues) if queues else "every queue"
-    sys.stderr.write(f"flowctl: worker: started on {where} ({shown}, concurrency {concurrency})\n")
-    sys.stderr.flush()
-    run_worker(settings, Runners(make, close), _say)
+
+    def check() -> None:  # an unusable store stops the worker before it starts
+        store = open_store(url)
+        where = getattr(store, "where", url)
+        store.close()
+        _say(f"started on {where} ({shown}, concurrency {concurrency})")
+
+    run_worker(settings, Runners(make, close), _say, check)
     sys.stderr.write("flowctl: worker: stopped\n")
 
 

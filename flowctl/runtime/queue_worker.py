@@ -25,7 +25,7 @@ import psycopg
 
 from flowctl.runtime import queue
 from flowctl.runtime.runner import Runner
-from flowctl.store.base import StoreError
+from flowctl.store.base import StoreError, StoreUnavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,19 +107,27 @@ def build_app(settings: WorkerSettings, runners: Runners) -> procrastinate.App:
 
 
 def run_worker(
-    settings: WorkerSettings, runners: Runners, say: Callable[[str], None] = lambda _: None
+    settings: WorkerSettings,
+    runners: Runners,
+    say: Callable[[str], None] = lambda _: None,
+    check: Callable[[], None] = lambda: None,
 ) -> None:
     """Run one worker until it is stopped (SIGTERM, Ctrl-C) or, with `once`, until no job is
     due; the runners are closed afterwards.
 
+    `check` opens the store once and closes it: a store that cannot be used (no tables, a
+    newer schema) stops the worker before it starts. One whose server does not answer
+    (`StoreUnavailable`: the worker started before the database, or while it restarts) is
+    tried again after a pause, unless `once`.
+
     procrastinate stops a worker whose listener, heartbeat or periodic deferrer lost the
-    database. Unless a stop was asked for, a new worker is started in its place after a pause
-    (doubling, up to `MAX_PAUSE`): a database restart or a network cut costs the wait, not
-    the process. `MAX_FAILED_STARTS` starts in a row that fail give up: StoreError (exit 2).
+    database. Unless a stop was asked for, a new worker is started in its place after a pause:
+    a database restart or a network cut costs the wait, not the process. Pauses double up to
+    `MAX_PAUSE`; `MAX_FAILED_STARTS` tries in a row that fail give up: StoreError (exit 2).
     """
     app = build_app(settings, runners)
     try:
-        asyncio.run(_supervise(app, settings, say))
+        asyncio.run(_supervise(app, settings, say, check))
     finally:
         runners.close()
 
@@ -131,8 +139,31 @@ MAX_FAILED_STARTS = 20
 STEADY = 60.0
 
 
+class _Backoff:
+    """The pauses between tries to reach the database, and when to give up."""
+
+    def __init__(self) -> None:
+        self.failures = 0
+        self.pause = 0.5
+
+    def failed(self, steady: bool = False) -> float:
+        """The pause before the next try; StoreError once too many tries failed in a row."""
+        if steady:  # it had worked for a while: a new outage, counted from one
+            self.failures, self.pause = 0, 0.5
+        self.failures += 1
+        if self.failures >= MAX_FAILED_STARTS:
+            raise StoreError(
+                f"the worker lost the database {self.failures} times in a row; giving up"
+            )
+        pause, self.pause = self.pause, min(self.pause * 2, MAX_PAUSE)
+        return pause
+
+
 async def _supervise(
-    app: procrastinate.App, settings: WorkerSettings, say: Callable[[str], None]
+    app: procrastinate.App,
+    settings: WorkerSettings,
+    say: Callable[[str], None],
+    check: Callable[[], None],
 ) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -143,10 +174,23 @@ async def _supervise(
         for worker in current:
             worker.stop()  # type: ignore[no-untyped-call]  # procrastinate leaves it untyped
 
+    async def pause(seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
-    failures = 0
-    pause = 0.5
+    backoff = _Backoff()
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(check)
+            break
+        except StoreUnavailable as exc:
+            if settings.once:
+                raise
+            seconds = backoff.failed()
+            say(f"{exc}; trying again in {seconds:g} s")
+            await pause(seconds)
     async with app.open_async():
         while not stop.is_set():
             worker = procrastinate.worker.Worker(
@@ -168,12 +212,6 @@ async def _supervise(
                 error = exc
             if stop.is_set() or (settings.once and error is None):
                 return
-            failures = 1 if loop.time() - started > STEADY else failures + 1
-            if failures >= MAX_FAILED_STARTS:
-                raise StoreError(
-                    f"the worker lost the database {failures} times in a row; giving up"
-                )
-            say(f"lost the database; starting again in {pause:g} s")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
-            pause = min(pause * 2, MAX_PAUSE)
+            seconds = backoff.failed(steady=loop.time() - started > STEADY)
+            say(f"lost the database; starting again in {seconds:g} s")
+            await pause(seconds)

@@ -33,6 +33,11 @@ class StoreError(FlowctlError):
     its database failed (exit 2). Nothing of the batch in progress was written."""
 
 
+class StoreUnavailable(StoreError):
+    """The store's server did not answer (down, restarting, unreachable): a worker waits and
+    tries again; every other command stops (exit 2)."""
+
+
 @dataclass(frozen=True, slots=True)
 class FlowRecord:
     """A flow definition as it was when runs were pinned to it."""

@@ -16,7 +16,7 @@ import psycopg
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict
 
-from flowctl.store.base import StoreError
+from flowctl.store.base import StoreError, StoreUnavailable
 
 Row = tuple[Any, ...]
 
@@ -45,7 +45,7 @@ def connect(url: str, timeout: float) -> psycopg.Connection:
             options=f"{given} -c timezone=UTC -c lock_timeout={int(timeout * 1000)}".strip(),
         )
     except psycopg.Error as exc:
-        raise StoreError(f"cannot connect to {describe(url)}: {_first_line(exc)}") from exc
+        raise StoreUnavailable(f"cannot connect to {describe(url)}: {_first_line(exc)}") from exc
 
 
 def store_error(exc: psycopg.Error, where: str, timeout: float) -> StoreError:

@@ -29,7 +29,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.runtime.conftest import STARTED, ok, outbox
+from tests.runtime.conftest import STARTED, flowctl, ok, outbox
 from tests.runtime.test_crash import FLOW, audience, delivered, expected_effects
 
 STALL = "2"  # seconds without a heartbeat before a worker counts as gone
@@ -266,8 +266,9 @@ def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
     project: Path, private_server: PrivateServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """PostgreSQL itself is stopped mid-run (fast shutdown: every connection cut) and started
-    again a few seconds later: the workers keep trying, reconnect, and finish; every effect
-    is in the outbox exactly once."""
+    again a few seconds later: the workers keep trying, reconnect, and finish; one started
+    while the server was down waits for it and helps; `worker --once` exits 2 meanwhile.
+    Every effect is in the outbox exactly once."""
     store = private_server.url
     monkeypatch.setenv("FLOWCTL_STORE", store)
     ok("db", "migrate")
@@ -280,10 +281,14 @@ def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
         "a job",
     )
     private_server.stop()
-    time.sleep(3)  # the workers find the server gone, and keep trying
-    assert [process.poll() for process in workers] == [None, None], [
-        log(process) for process in workers
-    ]
+    late = worker(project, store)
+    once = flowctl("worker", "--once")
+    assert once.exit_code == 2
+    assert "flowctl: error: cannot connect to postgresql://127.0.0.1:" in once.stderr
+    wait_for(lambda: "trying again in" in log(late), "the late worker to wait for the server")
+    time.sleep(2)  # the workers find the server gone, and keep trying
+    workers.append(late)
+    assert [process.poll() for process in workers] == [None] * 3, list(map(log, workers))
     private_server.start()
     wait_for(lambda: finished(store), "every run to end")
     logs = [stop(process) for process in workers]
