@@ -215,12 +215,30 @@ def check_header(path: Path) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
-    # The page count is valid only when the change counter matches "version valid for".
-    if pages and header[24:28] == header[92:96] and size < pages * page_size:
+    # The page count is valid only when the change counter matches "version valid for". A
+    # crash in the middle of a checkpoint leaves the file short of it too, with every page
+    # still in the WAL: SQLite finishes the checkpoint, and `prepare` checks the result.
+    if (
+        pages
+        and header[24:28] == header[92:96]
+        and size < pages * page_size
+        and not _has_frames(path)
+    ):
         raise StoreError(
             f"{path} is corrupt (cut short: {size} bytes of {pages * page_size}); "
             "restore it from a backup"
         )
+
+
+def _has_frames(path: Path) -> bool:
+    """Whether the file's WAL holds frames (more than its 32-byte header)."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > _WAL_HEADER_SIZE
+    except OSError:
+        return False
+
+
+_WAL_HEADER_SIZE = 32
 
 
 def _refuse_newer(path: Path, version: int) -> None:

@@ -145,6 +145,41 @@ def test_a_corrupt_file_is_refused_and_left_as_it_is(
             side.unlink()
 
 
+def test_a_checkpoint_cut_short_by_a_crash_is_finished_not_refused(tmp_path: Path) -> None:
+    """A crash mid-checkpoint leaves the file shorter than its header says (page 1 went first),
+    with every page still in the WAL: SQLite finishes the checkpoint; it is not corruption."""
+    live = tmp_path / "live" / "state.db"
+    live.parent.mkdir()
+    store = SqliteStore.open(live)
+    seed(store, [run_record("r-0")])
+    store.close()
+    writer = raw(live)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")  # the new pages stay in the WAL
+    writer.execute("CREATE TABLE padding (text TEXT)")
+    writer.executemany("INSERT INTO padding VALUES (?)", [("x" * 1000,) for _ in range(300)])
+    crashed = tmp_path / "crashed" / "state.db"  # the files as a kill -9 leaves them
+    crashed.parent.mkdir()
+    crashed.write_bytes(live.read_bytes())
+    wal = Path(f"{live}-wal").read_bytes()
+    Path(f"{crashed}-wal").write_bytes(wal)
+    writer.close()
+    page_size = int.from_bytes(wal[8:12], "big")
+    frames = range(32, len(wal), 24 + page_size)
+    first = [at for at in frames if int.from_bytes(wal[at : at + 4], "big") == 1][-1]
+    with crashed.open("r+b") as file:  # the checkpoint's first write: page 1, new page count
+        file.write(wal[first + 24 : first + 24 + page_size])
+    pages = int.from_bytes(wal[first + 24 + 28 : first + 24 + 32], "big")
+    assert crashed.stat().st_size < pages * page_size
+    reopened = SqliteStore.open(crashed)
+    try:
+        assert [run.id for run in reopened.runs()] == ["r-0"]
+    finally:
+        reopened.close()
+    with raw(crashed) as conn:
+        assert conn.execute("SELECT count(*) FROM padding").fetchone() == (300,)
+    conn.close()
+
+
 def test_another_program_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with raw(path) as conn:
