@@ -21,8 +21,8 @@ def run_id_for(enrolment: Enrolment, line: int) -> str:
     resumed after a crash makes the same ids (the enrolment is stored with the runs), and the
     same command on another state file makes others (its `source` holds a random part), so
     no two state files ever share an effect key."""
-    seed = f"{enrolment.id}:{enrolment.source}:{line}"
-    return hashlib.blake2b(seed.encode(), digest_size=8).hexdigest()
+    seed = f"{enrolment.id}:{enrolment.source}"
+    return f"{hashlib.blake2b(seed.encode(), digest_size=6).hexdigest()}-{line:09d}"
 
 
 def run_record(

@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import FLOWS
 from tests.handlers.conftest import WebServer
-from tests.runtime.conftest import NOW, flowctl, ok, outbox
+from tests.runtime.conftest import NOW, flowctl, ok, outbox, write_jsonl
 
 LATER = "2026-11-24T10:00:00Z"  # after post-purchase's three days
 
@@ -294,6 +294,20 @@ def test_two_state_files_never_share_an_effect_key(project: Path) -> None:
     keys = [line["key"] for line in outbox(project)]
     assert len(keys) == 2
     assert len(set(keys)) == 2
+
+
+def test_the_runs_of_one_command_are_named_by_it_and_sort_in_input_order(project: Path) -> None:
+    contacts = [
+        {"id": f"c-{number}", "attributes": {"email": "x@example.com"}}
+        for number in (3, 10, 1, 2, 20, 11, 4, 5, 6, 7, 8, 9)
+    ]
+    audience = write_jsonl(project / "audience.jsonl", contacts)
+    ok("run", str(FLOWS / "post-purchase.yaml"), "--contacts", str(audience), "--now", NOW)
+    runs = sorted(_runs(), key=lambda run: run["run"])
+    assert [run["contact"] for run in runs] == [contact["id"] for contact in contacts]
+    prefixes = {run["run"].split("-")[0] for run in runs}
+    assert len(prefixes) == 1
+    assert [run["run"].split("-")[1] for run in runs] == [f"{line:09d}" for line in range(1, 13)]
 
 
 @pytest.mark.parametrize("option", ["--contact", "--contacts"])
