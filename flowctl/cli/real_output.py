@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -11,6 +10,7 @@ from rich.text import Text
 from flowctl.cli.run_output import _console, _status, print_tally
 from flowctl.engine.state import RUN_STATUSES
 from flowctl.engine.trace import Run, iso
+from flowctl.language.jsontext import compact_json
 from flowctl.nodes.base import FAILED
 from flowctl.reporters import plural
 from flowctl.simulate.audience import Tally
@@ -57,7 +57,7 @@ class RealTally:
 def run_line(item: Enrolled, digest: str) -> str:
     """`{"run", "flow", "digest", "contact", "status", "node", "wake_at"}` (DESIGN §8)."""
     assert item.run is not None
-    return json.dumps(run_summary(item.run), ensure_ascii=False, separators=(",", ":"))
+    return compact_json(run_summary(item.run))
 
 
 def run_summary(record: RunRecord) -> dict[str, Any]:

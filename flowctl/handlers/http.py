@@ -13,7 +13,6 @@ keep the method and body): turning it into a GET would drop its body, and call i
 
 from __future__ import annotations
 
-import json
 import urllib.request
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from flowctl.effects import HttpCall
 from flowctl.effects.kinds import HTTP_CHANNEL
 from flowctl.handlers.base import Delivery, HandlerType, Result
 from flowctl.language.durations import parse_duration
+from flowctl.language.jsontext import compact_json
 
 SCHEMES = ("http", "https")
 REPLY_LIMIT = 2048  # bytes of a response body kept in the reply
@@ -214,7 +214,7 @@ def _body(response: Any) -> str:
 
 
 def _json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return compact_json(value).encode()
 
 
 def _seconds(duration: str) -> float:

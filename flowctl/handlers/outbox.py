@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from flowctl.config.channels import DEFAULT_OUTBOX_PATH, OUTBOX, OUTBOX_OPTIONS
 from flowctl.config.options import Options
 from flowctl.handlers.base import Delivery, HandlerError, HandlerType, Result
+from flowctl.language.jsontext import compact_json
 
 
 class Outbox:
@@ -150,8 +151,7 @@ _WRITE_AT = 1 << 20  # bytes of lines buffered before they are written, even wit
 
 def line(delivery: Delivery) -> bytes:
     """The outbox line of a delivery, newline included."""
-    text = json.dumps(delivery.envelope(), ensure_ascii=False, separators=(",", ":"))
-    return (text + "\n").encode()
+    return (compact_json(delivery.envelope()) + "\n").encode()
 
 
 def read_keys(path: Path) -> set[str]:

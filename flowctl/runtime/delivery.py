@@ -26,7 +26,7 @@ from flowctl.runtime.clock import Clock
 from flowctl.runtime.limits import Gate
 from flowctl.runtime.retry import RetryPolicy
 from flowctl.store import base as stored
-from flowctl.store.base import Batch, EffectRecord, RunStore
+from flowctl.store.base import Batch, EffectRecord, RunStore, evolve
 
 LEASE = timedelta(minutes=5)  # how long a delivery claim lasts (a killed local worker's, not)
 
@@ -161,18 +161,18 @@ class Courier:
         skipped, or was not tried), for `update_effects` to write with the others; None when
         `_record` must decide (a retry, or the run's failure)."""
         if result is None:  # claimed but not tried: an earlier effect of its run is held up
-            return replace(effect, attempts=effect.attempts - 1)
+            return evolve(effect, attempts=effect.attempts - 1)
         if isinstance(result, Held):  # not tried either, and due again when the limit allows
-            return replace(
+            return evolve(
                 effect,
                 attempts=effect.attempts - 1,
                 next_attempt_at=result.until,
                 error=result.reason,
             )
         if result.status == handled.DELIVERED:
-            return replace(effect, status=stored.DELIVERED, reply=result.reply, error=None)
+            return evolve(effect, status=stored.DELIVERED, reply=result.reply, error=None)
         if result.status == handled.SKIPPED:
-            return replace(effect, status=stored.SKIPPED, reply=result.reply, error=result.error)
+            return evolve(effect, status=stored.SKIPPED, reply=result.reply, error=result.error)
         return None
 
     def _deliver_one(self, handler: Handler, effect: EffectRecord) -> Result:

@@ -9,7 +9,7 @@ the jobs that will move them on are committed with them, or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import psycopg
@@ -23,6 +23,7 @@ from flowctl.store.base import (
     FlowRecord,
     RunRecord,
     StepRow,
+    evolve,
 )
 from flowctl.store.postgres_db import Db
 from flowctl.store.postgres_rows import channel_from, effect_from
@@ -190,7 +191,7 @@ class PostgresBatch:
             self.changes.note_run(run)
 
     def update_run(self, run: RunRecord) -> RunRecord | None:
-        updated = replace(run, version=run.version + 1)
+        updated = evolve(run, version=run.version + 1)
         row = run_row(updated)
         params = (*row[4:10], row[11], *row[13:], run.id, run.version)
         if self._runs.get(run.id) == run.version:  # locked at this version: it will match
@@ -220,7 +221,7 @@ class PostgresBatch:
     def add_claimed_effects(
         self, effects: Sequence[EffectRecord], worker: str, until: datetime
     ) -> list[EffectRecord]:
-        claimed = [replace(effect, attempts=effect.attempts + 1) for effect in effects]
+        claimed = [evolve(effect, attempts=effect.attempts + 1) for effect in effects]
         lease = encode_time(until)
         self.db.queue(
             _INSERT_CLAIMED_EFFECT, [(*effect_row(effect), worker, lease) for effect in claimed]

@@ -4,7 +4,6 @@ each lookup of many keys in a few `IN (...)` queries, never a statement per row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 
 from flowctl.store.base import (
@@ -15,6 +14,7 @@ from flowctl.store.base import (
     FlowRecord,
     RunRecord,
     StepRow,
+    evolve,
 )
 from flowctl.store.sqlite_db import (
     Db,
@@ -111,11 +111,11 @@ class SqliteBatch:
         self.db.many(_INSERT_RUN, map(run_row, runs))
 
     def update_run(self, run: RunRecord) -> RunRecord | None:
-        updated = replace(run, version=run.version + 1)
+        updated = evolve(run, version=run.version + 1)
         return updated if self.db.execute(_UPDATE_RUN, _moved(run, updated)) == 1 else None
 
     def update_runs(self, runs: Sequence[RunRecord]) -> list[RunRecord | None]:
-        updated = [replace(run, version=run.version + 1) for run in runs]
+        updated = [evolve(run, version=run.version + 1) for run in runs]
         # One statement for all, the common case; when a run moved on meanwhile, undo it and
         # go one by one, to tell which.
         self.db.execute("SAVEPOINT update_runs")
@@ -136,7 +136,7 @@ class SqliteBatch:
     def add_claimed_effects(
         self, effects: Sequence[EffectRecord], worker: str, until: datetime
     ) -> list[EffectRecord]:
-        claimed = [replace(effect, attempts=effect.attempts + 1) for effect in effects]
+        claimed = [evolve(effect, attempts=effect.attempts + 1) for effect in effects]
         lease = encode_time(until)
         self.db.many(
             _INSERT_CLAIMED_EFFECT, ((*effect_row(effect), worker, lease) for effect in claimed)

@@ -11,6 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flowctl.language.jsontext import compact_json
 from flowctl.store.base import StoreError
 
 Row = tuple[Any, ...]
@@ -144,13 +145,9 @@ def decode_time_or_none(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-
-
 def encode_json(value: Any) -> str:
-    """Compact JSON text that keeps Unicode (one encoder for every row: `json.dumps` would
-    build one a call)."""
-    return _ENCODE(value)
+    """Compact JSON text that keeps Unicode."""
+    return compact_json(value)
 
 
 def encode_json_or_none(value: Any) -> str | None:
