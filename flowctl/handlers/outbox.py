@@ -17,15 +17,17 @@ that is in doubt (a crash came between writing it and recording the result) is f
 the file is read once, lazily, for its set of keys, which is then kept up to date; a key found
 there is not written again.
 
-A crash mid-`write` can leave the last line cut short. Such a line is not valid JSON and does
-not count (its effect's result was never recorded, so it is written again whole); the next
-append first cuts it off, so that the file holds only whole lines again. Every append holds
-an exclusive `flock` of the file, so a line that another live process is writing is never
-taken for one cut short.
+A crash mid-`write` can leave the last line cut short, anywhere, even right before its
+newline. A line counts only with its newline: one without does not (its effect's result was
+never recorded, so it is written again whole), and the next append first cuts it off, so that
+the file holds whole lines again. Every append holds an exclusive `flock` of the file, so a
+line that another live process is writing is never taken for one cut short. On a file system
+without `flock` nothing is cut: the next append starts on a fresh line instead.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -117,14 +119,18 @@ class Outbox:
 
     def _append(self, data: bytes) -> None:
         fd = self._open()
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        locked = _lock(fd)
         try:
-            _cut_torn_line(fd)
+            if locked:
+                _cut_torn_line(fd)
+            elif _ends_mid_line(fd):
+                data = b"\n" + data  # another process may be writing that line: leave it
             self._unsynced = True
             while data:  # a regular file takes it whole; the loop is for a short write
                 data = data[os.write(fd, data) :]
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     def _open(self) -> int:
         if self._fd is None:
@@ -165,7 +171,9 @@ def read_keys(path: Path) -> set[str]:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             return keys  # deliveries refuse such a path; nothing was written there
         for raw in handle:  # binary lines end at b"\n" only, whatever the text holds
-            key = _key(raw)
+            # Without its newline a line is cut short, even when its JSON is whole: the next
+            # append cuts it off, so it must not count as written.
+            key = _key(raw) if raw.endswith(b"\n") else None
             if key is not None:
                 keys.add(key)
     return keys
@@ -180,11 +188,32 @@ def _key(raw: bytes) -> str | None:
     return key if isinstance(key, str) else None
 
 
+#: What `flock` fails with where the file system has no locks (some network and FUSE mounts).
+_NO_LOCKS = {errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EINVAL}
+
+
+def _lock(fd: int) -> bool:
+    """Take the file's exclusive lock (waiting for another append); False where the file
+    system has none."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError as exc:
+        if exc.errno in _NO_LOCKS:
+            return False
+        raise
+    return True
+
+
+def _ends_mid_line(fd: int) -> bool:
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+
+
 def _cut_torn_line(fd: int) -> None:
     """Truncate the file after its last newline: what follows is a line cut short by a crash
     (the caller holds the file's lock, so no live process is writing it)."""
-    size = end = os.fstat(fd).st_size
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+    end = os.fstat(fd).st_size
+    if not _ends_mid_line(fd):
         return
     while end > 0:  # backwards, a block at a time, to the newline before the torn line
         start = max(end - _BLOCK, 0)

@@ -15,7 +15,7 @@ import pytest
 from flowctl.config.options import Options
 from flowctl.effects import ContactUpdate, GoalReached, HttpCall, SendMessage
 from flowctl.handlers.base import DELIVERED, HandlerError
-from flowctl.handlers.outbox import Outbox, read_keys
+from flowctl.handlers.outbox import Outbox, line, read_keys
 from flowctl.handlers.routing import ChannelHandlers
 from tests.handlers.conftest import delivery
 
@@ -252,3 +252,36 @@ def test_a_line_another_process_is_writing_is_not_taken_for_a_torn_one(tmp_path:
     appending.join(10)
     assert not appending.is_alive()
     assert [line["key"] for line in lines(path)] == ["r-2:a:1", "r-1:a:1"]
+
+
+def test_a_whole_line_missing_only_its_newline_is_cut_short_too(tmp_path: Path) -> None:
+    """A kill can land between a line's `}` and its newline: that line does not count (the next
+    append cuts it off), so its in-doubt effect is written again."""
+    path = tmp_path / "outbox.jsonl"
+    path.write_bytes(line(delivery(key="r-1:a:1")) + line(delivery(key="r-1:b:1"))[:-1])
+    assert read_keys(path) == {"r-1:a:1"}
+    outbox = Outbox(path)
+    reply = outbox.deliver(delivery(key="r-1:b:1", in_doubt=True)).reply
+    assert reply is not None and "written_before" not in reply
+    outbox.deliver(delivery(key="r-1:c:1"))
+    outbox.close()
+    assert [entry["key"] for entry in lines(path)] == ["r-1:a:1", "r-1:b:1", "r-1:c:1"]
+
+
+def test_without_file_locks_a_torn_line_is_left_and_the_next_starts_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the file system has no `flock` (some network mounts), nothing is cut: the line
+    may be another process's, still being written."""
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    path = tmp_path / "outbox.jsonl"
+    path.write_bytes(b'{"key":"r-9:a:1","fl')
+    outbox = Outbox(path)
+    outbox.deliver(delivery(key="r-1:a:1"))
+    outbox.close()
+    assert path.read_bytes().split(b"\n")[0] == b'{"key":"r-9:a:1","fl'
+    assert read_keys(path) == {"r-1:a:1"}
