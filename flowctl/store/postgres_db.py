@@ -45,7 +45,35 @@ def connect(url: str, timeout: float) -> psycopg.Connection:
             options=f"{given} -c timezone=UTC -c lock_timeout={int(timeout * 1000)}".strip(),
         )
     except psycopg.Error as exc:
-        raise StoreUnavailable(f"cannot connect to {describe(url)}: {_first_line(exc)}") from exc
+        unavailable = isinstance(exc, psycopg.OperationalError) and _unreachable(exc)
+        kind = StoreUnavailable if unavailable else StoreError
+        raise kind(f"cannot connect to {describe(url)}: {_first_line(exc)}") from exc
+
+
+#: What libpq and psycopg say when the server is not there yet: down, starting or stopping,
+#: out of connection slots, a name not resolved yet (a container started before its
+#: database), or the network in between. Any other failure to connect (a wrong password, a
+#: database or role that does not exist, a bad option) is a mistake to fix, not to wait out.
+_UNREACHABLE = (
+    "connection refused",
+    "no such file or directory",  # no socket: the local server is not running
+    "timeout expired",
+    "timed out",
+    "failed to resolve host",
+    "could not translate host name",
+    "network is unreachable",
+    "no route to host",
+    "connection reset",
+    "server closed the connection",
+    "the database system is",  # starting up, shutting down, in recovery mode
+    "too many connections",
+    "remaining connection slots",
+)
+
+
+def _unreachable(exc: psycopg.Error) -> bool:
+    text = str(exc).lower()
+    return any(words in text for words in _UNREACHABLE)
 
 
 def store_error(exc: psycopg.Error, where: str, timeout: float) -> StoreError:

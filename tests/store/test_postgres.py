@@ -8,9 +8,10 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 
 from flowctl.store import postgres_schema
-from flowctl.store.base import StoreError
+from flowctl.store.base import StoreError, StoreUnavailable
 from flowctl.store.postgres import PostgresStore
 from tests.store.builders import run_record, seed
 
@@ -66,6 +67,16 @@ def test_an_unreachable_server_is_a_store_error_without_the_password() -> None:
     with pytest.raises(StoreError, match=expected) as caught:
         PostgresStore.open(url, timeout=2)
     assert "s3cret" not in str(caught.value)
+    assert isinstance(caught.value, StoreUnavailable)  # a worker waits for it to come up
+
+
+def test_a_database_that_does_not_exist_is_a_mistake_not_an_outage(pg_database: str) -> None:
+    """Only a server that does not answer is worth waiting for: a wrong database name is
+    a plain StoreError (a worker stops at once with exit 2)."""
+    url = make_conninfo(pg_database, dbname="flowctl_no_such_database")
+    with pytest.raises(StoreError, match=r"flowctl_no_such_database.* does not exist") as caught:
+        PostgresStore.open(url, timeout=2)
+    assert not isinstance(caught.value, StoreUnavailable)
 
 
 def test_a_row_locked_past_the_timeout_is_a_store_error(pg_schema: Iterator[str]) -> None:
