@@ -14,12 +14,15 @@ import asyncio
 import contextlib
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import procrastinate
 import procrastinate.exceptions
+import procrastinate.jobs
+import procrastinate.manager
 import procrastinate.worker
 import psycopg
 
@@ -73,12 +76,55 @@ class Runners:
             self._close(runner)
 
 
+class _PatientJobManager(procrastinate.manager.JobManager):
+    """procrastinate's job manager, except that writing a job's outcome waits out a lost
+    connection (a cut, a restart) instead of giving up at once: a job whose outcome is lost
+    stays `doing` under a worker that lives on, and nothing would ever retry it."""
+
+    async def finish_job(
+        self, job: procrastinate.jobs.Job, status: procrastinate.jobs.Status, delete_job: bool
+    ) -> None:
+        finish = super().finish_job
+        await _patiently(lambda: finish(job=job, status=status, delete_job=delete_job))
+
+    async def retry_job(
+        self,
+        job: procrastinate.jobs.Job,
+        retry_at: datetime | None = None,
+        priority: int | None = None,
+        queue: str | None = None,
+        lock: str | None = None,
+    ) -> None:
+        again = super().retry_job
+        await _patiently(
+            lambda: again(job=job, retry_at=retry_at, priority=priority, queue=queue, lock=lock)
+        )
+
+
+#: Seconds between tries to write a job's outcome while the connection is lost: a minute.
+OUTCOME_PAUSES = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+
+
+async def _patiently(write: Callable[[], Awaitable[None]]) -> None:
+    for pause in OUTCOME_PAUSES:
+        try:
+            await write()
+        except procrastinate.exceptions.ConnectorException as exc:
+            if not isinstance(exc.__cause__, psycopg.OperationalError):
+                raise  # not the connection: the job is gone, say (its outcome was written)
+        else:
+            return
+        await asyncio.sleep(pause)
+    await write()
+
+
 def build_app(settings: WorkerSettings, runners: Runners) -> procrastinate.App:
     """The procrastinate app of one worker process, with flowctl's tasks."""
     connector = procrastinate.PsycopgConnector(
         conninfo=settings.url, min_size=1, max_size=settings.concurrency + 3
     )
     app = procrastinate.App(connector=connector)
+    app.job_manager = _PatientJobManager(connector)
     # A job that fails (the database went away mid-job) is tried again, then left to the
     # sweep: the runs and effects it names stay due in the store whatever becomes of it.
     retry = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=1)
@@ -142,7 +188,8 @@ STEADY = 60.0
 class _Backoff:
     """The pauses between tries to reach the database, and when to give up."""
 
-    def __init__(self) -> None:
+    def __init__(self, what: str) -> None:
+        self.what = what  # "lost the database": the words of the message that gives up
         self.failures = 0
         self.pause = 0.5
 
@@ -152,11 +199,20 @@ class _Backoff:
             self.failures, self.pause = 0, 0.5
         self.failures += 1
         if self.failures >= MAX_FAILED_STARTS:
-            raise StoreError(
-                f"the worker lost the database {self.failures} times in a row; giving up"
-            )
+            raise StoreError(f"the worker {self.what} {self.failures} times in a row; giving up")
         pause, self.pause = self.pause, min(self.pause * 2, MAX_PAUSE)
         return pause
+
+
+#: What a job's task fails with when the database went away under it.
+_LOST = (procrastinate.exceptions.ConnectorException, psycopg.Error)
+
+#: What opening the store or procrastinate's pool raises when the server does not answer.
+_UNREACHABLE = (
+    StoreUnavailable,
+    procrastinate.exceptions.ConnectorException,
+    psycopg.OperationalError,  # psycopg_pool's PoolTimeout among them
+)
 
 
 async def _supervise(
@@ -180,38 +236,83 @@ async def _supervise(
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
-    backoff = _Backoff()
-    while not stop.is_set():
+    reach = _Backoff("could not reach the database")
+    while True:
+        if stop.is_set():
+            return
         try:
             await asyncio.to_thread(check)
+            await app.open_async()
             break
-        except StoreUnavailable as exc:
+        except _UNREACHABLE as exc:
+            with contextlib.suppress(Exception):  # a pool that failed to open, if any
+                await app.close_async()
             if settings.once:
-                raise
-            seconds = backoff.failed()
+                if isinstance(exc, StoreError):
+                    raise
+                raise StoreUnavailable(f"cannot reach the store: {exc}") from exc
+            seconds = reach.failed()
             say(f"{exc}; trying again in {seconds:g} s")
             await pause(seconds)
-    async with app.open_async():
-        while not stop.is_set():
-            worker = procrastinate.worker.Worker(
-                app=app,
-                queues=list(settings.queues) if settings.queues else None,
-                concurrency=settings.concurrency,
-                wait=not settings.once,
-                update_heartbeat_interval=settings.heartbeat,
-                stalled_worker_timeout=settings.stall_after,
-                delete_jobs="successful",
-                install_signal_handlers=False,
-            )
-            current[:] = [worker]
-            started = loop.time()
-            error: BaseException | None = None
-            try:
-                await worker.run()  # type: ignore[no-untyped-call]
-            except (procrastinate.exceptions.ConnectorException, psycopg.Error) as exc:
-                error = exc
-            if stop.is_set() or (settings.once and error is None):
-                return
-            seconds = backoff.failed(steady=loop.time() - started > STEADY)
-            say(f"lost the database; starting again in {seconds:g} s")
-            await pause(seconds)
+    try:
+        await _work(app, settings, stop, current, say)
+    finally:
+        await app.close_async()
+
+
+async def _work(
+    app: procrastinate.App,
+    settings: WorkerSettings,
+    stop: asyncio.Event,
+    current: list[procrastinate.worker.Worker],
+    say: Callable[[str], None],
+) -> None:
+    """Run procrastinate workers one after the other until a stop, each started again after
+    it lost the database.
+
+    A job whose outcome procrastinate could not write (the connection went while it ran) is
+    left `doing` under a worker that lives on, and nothing would ever retry it. Such a task's
+    error reaches the loop's exception handler: the worker is then started again, and the
+    job, whose worker is gone, is retried by the next sweep as a stalled one."""
+    loop = asyncio.get_running_loop()
+    backoff = _Backoff("lost the database")
+    lost: list[BaseException] = []
+
+    def on_unretrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if not isinstance(error, _LOST):
+            loop.default_exception_handler(context)
+            return
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        say(f"a job lost the database before its outcome was written: {first}")
+        if not stop.is_set() and not lost:
+            lost.append(error)
+            for worker in current:
+                worker.stop()  # type: ignore[no-untyped-call]
+
+    loop.set_exception_handler(on_unretrieved)
+    while not stop.is_set():
+        lost.clear()
+        worker = procrastinate.worker.Worker(
+            app=app,
+            queues=list(settings.queues) if settings.queues else None,
+            concurrency=settings.concurrency,
+            wait=not settings.once,
+            update_heartbeat_interval=settings.heartbeat,
+            stalled_worker_timeout=settings.stall_after,
+            delete_jobs="successful",
+            install_signal_handlers=False,
+        )
+        current[:] = [worker]
+        started = loop.time()
+        error: BaseException | None = None
+        try:
+            await worker.run()  # type: ignore[no-untyped-call]
+        except (procrastinate.exceptions.ConnectorException, psycopg.Error) as exc:
+            error = exc
+        if stop.is_set() or (settings.once and error is None and not lost):
+            return
+        seconds = backoff.failed(steady=loop.time() - started > STEADY)
+        say(f"lost the database; starting again in {seconds:g} s")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)

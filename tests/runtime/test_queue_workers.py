@@ -25,6 +25,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -66,6 +67,14 @@ def worker(project: Path, url: str, *args: str) -> subprocess.Popen[bytes]:
     process.log = path  # type: ignore[attr-defined]
     STARTED.append(process)
     return process
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for now)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
 def log(process: subprocess.Popen[bytes]) -> str:
@@ -211,9 +220,7 @@ class PrivateServer:
         self.bin = binaries[-1].parent
         self.data = folder / "data"
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         folder.mkdir(exist_ok=True)
         if self.as_user:
             shutil.chown(folder, "postgres")
@@ -296,3 +303,27 @@ def test_workers_wait_out_a_stopped_server_and_finish_when_it_is_back(
     effects, keys = delivered(project)
     assert effects == expected_effects(project, contacts, clock)
     assert max(keys.values()) == 1
+
+
+def test_a_worker_waiting_for_its_database_stops_at_once_on_sigterm(project: Path) -> None:
+    """A worker started before its database waits for it, and a stop asked for meanwhile
+    ends it with exit 0 at once, as during work."""
+    waiting = worker(project, f"postgresql://postgres@127.0.0.1:{free_port()}/postgres")
+    wait_for(lambda: "trying again in" in log(waiting), "the worker to wait for its database")
+    assert waiting.poll() is None
+    err = stop(waiting)
+    assert "cannot connect to postgresql://127.0.0.1:" in err
+    assert err.rstrip().endswith("flowctl: worker: stopped")
+
+
+def test_a_worker_on_a_database_that_does_not_exist_stops_with_exit_2(
+    project: Path, pg_database: str
+) -> None:
+    """A mistake in the URL is not waited out."""
+    url = urlsplit(pg_database)._replace(path="/flowctl_no_such_database").geturl()
+    mistaken = worker(project, url)
+    assert mistaken.wait(timeout=60) == 2
+    err = log(mistaken)
+    assert '"flowctl_no_such_database" does not exist' in err
+    assert "trying again" not in err
+    assert "Traceback" not in err
