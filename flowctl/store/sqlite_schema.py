@@ -216,13 +216,15 @@ def check_header(path: Path) -> None:
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
     # The page count is valid only when the change counter matches "version valid for". A
-    # crash in the middle of a checkpoint leaves the file short of it too, with every page
-    # still in the WAL: SQLite finishes the checkpoint, and `prepare` checks the result.
+    # crash in the middle of a checkpoint leaves the file short of it too, with at least the
+    # missing pages still in the WAL: SQLite finishes the checkpoint, and `prepare` checks
+    # the result.
+    missing = pages - size // page_size
     if (
         pages
         and header[24:28] == header[92:96]
         and size < pages * page_size
-        and not _has_frames(path)
+        and _wal_frames(path, page_size) < missing
     ):
         raise StoreError(
             f"{path} is corrupt (cut short: {size} bytes of {pages * page_size}); "
@@ -230,15 +232,17 @@ def check_header(path: Path) -> None:
         )
 
 
-def _has_frames(path: Path) -> bool:
-    """Whether the file's WAL holds frames (more than its 32-byte header)."""
+def _wal_frames(path: Path, page_size: int) -> int:
+    """How many frames (a 24-byte header and a page each) the file's WAL holds."""
     try:
-        return Path(f"{path}-wal").stat().st_size > _WAL_HEADER_SIZE
+        size = Path(f"{path}-wal").stat().st_size
     except OSError:
-        return False
+        return 0
+    return max(size - _WAL_HEADER_SIZE, 0) // (_WAL_FRAME_HEADER_SIZE + page_size)
 
 
 _WAL_HEADER_SIZE = 32
+_WAL_FRAME_HEADER_SIZE = 24
 
 
 def _refuse_newer(path: Path, version: int) -> None:

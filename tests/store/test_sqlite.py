@@ -180,6 +180,23 @@ def test_a_checkpoint_cut_short_by_a_crash_is_finished_not_refused(tmp_path: Pat
     conn.close()
 
 
+def test_a_file_cut_short_is_refused_even_beside_a_wal_too_small_to_hold_the_rest(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    store = SqliteStore.open(path)
+    seed(store, [run_record(f"r-{index}", state={"pad": "x" * 500}) for index in range(200)])
+    store.close()
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    Path(f"{path}-wal").write_bytes(b"\0" * (32 + 24 + 4096))  # one frame: not the missing half
+    try:
+        refused(path, "corrupt .*cut short")
+    finally:
+        for side in path.parent.glob("state.db-*"):
+            side.unlink()
+
+
 def test_another_program_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     with raw(path) as conn:
