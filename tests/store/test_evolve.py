@@ -31,3 +31,20 @@ def test_an_unknown_field_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="EffectRecord has no field 'attempt'"):
         evolve(effect_record("r-1", 1), attempt=2)
     assert isinstance(evolve(effect_record("r-1", 1)), EffectRecord)
+
+
+@dataclasses.dataclass(frozen=True)
+class _One:
+    value: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Keywords:
+    first: int
+    rest: int = dataclasses.field(default=0, kw_only=True)
+
+
+@pytest.mark.parametrize("record", [_One(1), _Keywords(1, rest=2)])
+def test_a_class_not_built_by_position_goes_through_replace(record: object) -> None:
+    changes = {"value": 5} if isinstance(record, _One) else {"rest": 5}
+    assert evolve(record, **changes) == dataclasses.replace(record, **changes)  # type: ignore[type-var]
