@@ -137,6 +137,11 @@ def print_runs(records: list[RunRecord]) -> None:
 
     console = _console()
     table = _table("runs", "run", "flow", "contact", "status", "node", "wake at", labels=6)
+    # Ids are what `runs show` and `runs retry` take: never cut short with an ellipsis, and
+    # nothing else either: a narrow terminal wraps the other columns instead.
+    table.columns[0].min_width = max((len(record.id) for record in records), default=3)
+    for column in table.columns:
+        column.overflow = "fold"
     for record in records:
         table.add_row(
             Text(record.id),

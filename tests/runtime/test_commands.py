@@ -310,6 +310,25 @@ def test_the_runs_of_one_command_are_named_by_it_and_sort_in_input_order(project
     assert [run["run"].split("-")[1] for run in runs] == [f"{line:09d}" for line in range(1, 13)]
 
 
+def test_runs_list_in_a_narrow_terminal_shows_whole_run_ids(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids are what `runs show` takes: the other columns wrap, the ids are never cut short."""
+    ok(
+        "run",
+        str(FLOWS / "post-purchase.yaml"),
+        "--contacts",
+        str(FLOWS / "contacts.sample.jsonl"),
+        "--now",
+        NOW,
+    )
+    monkeypatch.setenv("COLUMNS", "60")
+    table = ok("runs", "list").stdout
+    for run in _runs():
+        assert run["run"] in table
+    assert "…" not in table
+
+
 @pytest.mark.parametrize("option", ["--contact", "--contacts"])
 def test_an_input_that_cannot_be_read_leaves_no_state(project: Path, option: str) -> None:
     flow = str(FLOWS / "post-purchase.yaml")
