@@ -29,6 +29,7 @@ import psycopg
 from flowctl.runtime import queue
 from flowctl.runtime.runner import Runner
 from flowctl.store.base import StoreError, StoreUnavailable
+from flowctl.store.postgres_db import first_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,10 +231,6 @@ async def _supervise(
         for worker in current:
             worker.stop()  # type: ignore[no-untyped-call]  # procrastinate leaves it untyped
 
-    async def pause(seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
-
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, request_stop)
     reach = _Backoff("could not reach the database")
@@ -250,10 +247,11 @@ async def _supervise(
             if settings.once:
                 if isinstance(exc, StoreError):
                     raise
-                raise StoreUnavailable(f"cannot reach the store: {exc}") from exc
+                raise StoreUnavailable(f"cannot reach the store: {_reason(exc)}") from exc
             seconds = reach.failed()
-            say(f"{exc}; trying again in {seconds:g} s")
-            await pause(seconds)
+            reason = str(exc) if isinstance(exc, StoreError) else _reason(exc)
+            say(f"{reason}; trying again in {seconds:g} s")
+            await _pause(stop, seconds)
     try:
         await _work(app, settings, stop, current, say)
     finally:
@@ -283,8 +281,7 @@ async def _work(
         if not isinstance(error, _LOST):
             loop.default_exception_handler(context)
             return
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        say(f"a job lost the database before its outcome was written: {first}")
+        say(f"a job lost the database before its outcome was written: {_reason(error)}")
         if not stop.is_set() and not lost:
             lost.append(error)
             for worker in current:
@@ -308,11 +305,22 @@ async def _work(
         error: BaseException | None = None
         try:
             await worker.run()  # type: ignore[no-untyped-call]
-        except (procrastinate.exceptions.ConnectorException, psycopg.Error) as exc:
+        except _LOST as exc:
             error = exc
         if stop.is_set() or (settings.once and error is None and not lost):
             return
         seconds = backoff.failed(steady=loop.time() - started > STEADY)
         say(f"lost the database; starting again in {seconds:g} s")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+        await _pause(stop, seconds)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait `seconds`, or less when a stop is asked for meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+def _reason(error: BaseException) -> str:
+    """An error in one line: procrastinate's ConnectorException says only "Database error",
+    the psycopg error it wraps says what happened."""
+    return first_line(error.__cause__ if error.__cause__ is not None else error)

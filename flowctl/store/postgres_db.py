@@ -47,7 +47,7 @@ def connect(url: str, timeout: float) -> psycopg.Connection:
     except psycopg.Error as exc:
         unavailable = isinstance(exc, psycopg.OperationalError) and _unreachable(exc)
         kind = StoreUnavailable if unavailable else StoreError
-        raise kind(f"cannot connect to {describe(url)}: {_first_line(exc)}") from exc
+        raise kind(f"cannot connect to {describe(url)}: {first_line(exc)}") from exc
 
 
 #: What libpq and psycopg say when the server is not there yet: down, starting or stopping,
@@ -86,11 +86,12 @@ def store_error(exc: psycopg.Error, where: str, timeout: float) -> StoreError:
     if isinstance(exc, errors.UndefinedTable):
         return StoreError(f"{where} has no flowctl tables: run 'flowctl db migrate' first")
     if isinstance(exc, psycopg.OperationalError):
-        return StoreError(f"lost the connection to {where}: {_first_line(exc)}")
-    return StoreError(f"cannot use the store {where}: {_first_line(exc)}")
+        return StoreError(f"lost the connection to {where}: {first_line(exc)}")
+    return StoreError(f"cannot use the store {where}: {first_line(exc)}")
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (psycopg's run over several), else its type."""
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
